@@ -1,0 +1,1 @@
+"""Certificate generation: every exact verdict is written as a checkable certificate."""

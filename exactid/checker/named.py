@@ -1,0 +1,81 @@
+"""Named matrices recomputed by the checker from their definitions (never read from data).
+
+dft(N)[j,k] = zeta_N^(-jk); dct2(N)[k,n] = cos(2 pi (2n+1)k / 4N); dst2(N)[k,n] =
+sin(2 pi (2n+1)(k+1) / 4N); dct4(N)[k,n] = cos(2 pi (2n+1)(2k+1) / 8N); hadamard(N):
+Sylvester, +-1.  cos(2 pi t/c) = (z^t + z^-t)/2 and sin(2 pi t/c) = (z^(t-c/4) - z^(-t-c/4))/2
+with z = zeta_c, since 1/i = z^(-c/4).
+"""
+
+from __future__ import annotations
+
+import flint
+import numpy as np
+
+from .arith import reduce_power_table
+from .errors import Malformed
+from .matrices import CMatrix
+
+MAX_NAMED_ENTRIES = 40_000_000
+
+
+def dft_exponents(n: int) -> np.ndarray:
+    j = np.arange(n, dtype=np.int64)
+    return (-(np.outer(j, j) % n)) % n
+
+
+def hadamard_signs(n: int) -> np.ndarray:
+    """Sylvester: H[i, j] = (-1)^popcount(i & j)."""
+    i = np.arange(n, dtype=np.int64)
+    bits = np.bitwise_and.outer(i, i)
+    parity = np.zeros_like(bits)
+    while bits.any():
+        parity ^= bits & 1
+        bits >>= 1
+    return 1 - 2 * parity
+
+
+def bitrev(n: int) -> np.ndarray:
+    bits = n.bit_length() - 1
+    return np.array([int(format(i, f"0{bits}b")[::-1], 2) if bits else 0 for i in range(n)], dtype=np.int64)
+
+
+def _sum_of_roots(c: int, terms: list[tuple[np.ndarray, int]], den: int) -> CMatrix:
+    """(1/den) * sum of sign * zeta_c^exponents (each exponent array m x n)."""
+    if c <= 2:
+        total = sum(sign * np.where(exps % 2 == 0, 1, -1 if c == 2 else 1) for exps, sign in terms)
+        m, n = total.shape
+        return CMatrix(1, [flint.fmpz_mat(m, n, [int(x) for x in total.ravel()])], den, m, n)
+    table = np.array(reduce_power_table(c, c), dtype=np.int64)  # zeta^t, t < c
+    d = table.shape[1]
+    m, n = terms[0][0].shape
+    if m * n * d > MAX_NAMED_ENTRIES:
+        raise Malformed(f"named matrix too large to recompute densely ({m}x{n} over degree {d})")
+    num = np.zeros((m, n, d), dtype=np.int64)
+    for exps, sign in terms:
+        num += sign * table[exps % c]
+    mats = [flint.fmpz_mat(m, n, [int(x) for x in num[:, :, k].ravel()]) for k in range(d)]
+    return CMatrix(c, mats, den, m, n)
+
+
+def named(name: str, n: int) -> CMatrix:
+    """The named matrix of size n as a :class:`CMatrix` (small and medium sizes)."""
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 1 << 16:
+        raise Malformed(f"bad size {n!r}")
+    k, m = np.meshgrid(np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64), indexing="ij")
+    if name == "dft":
+        return _sum_of_roots(n if n > 2 else n, [(dft_exponents(n), 1)], 1)
+    if name == "hadamard":
+        if n & (n - 1):
+            raise Malformed("hadamard needs a power of 2")
+        signs = hadamard_signs(n)
+        return CMatrix(1, [flint.fmpz_mat(n, n, [int(x) for x in signs.ravel()])], 1, n, n)
+    if name == "dct2":
+        t = (2 * m + 1) * k
+        return _sum_of_roots(4 * n, [(t, 1), (-t, 1)], 2)
+    if name == "dst2":
+        t, q = (2 * m + 1) * (k + 1), n
+        return _sum_of_roots(4 * n, [(t - q, 1), (-t - q, -1)], 2)
+    if name == "dct4":
+        t = (2 * m + 1) * (2 * k + 1)
+        return _sum_of_roots(8 * n, [(t, 1), (-t, 1)], 2)
+    raise Malformed(f"unknown named matrix {str(name)[:20]!r}")

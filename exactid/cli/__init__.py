@@ -1,0 +1,1 @@
+"""The ``exactid`` command line."""

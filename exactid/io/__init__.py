@@ -1,0 +1,1 @@
+"""Reading user files and writing certificates (atomic, deterministic)."""

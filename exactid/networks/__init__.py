@@ -1,0 +1,1 @@
+"""Neural networks: the shared file format, and one module per topic."""

@@ -1,0 +1,151 @@
+"""The network file format shared by every network command.
+
+``{"activation": "relu" | "tanh" | "logistic" | ..., "layers": [{"W": [[...]], "b": [...]}, ...]}``
+with W of shape (out, in); numbers are JSON integers, strings "p/q", or floats (converted
+exactly).  The last layer is affine (no activation).  Sample files are ``{"X": [[...], ...]}``
+with one row per sample.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import flint
+import numpy as np
+
+from ..domains.base import to_fmpq
+from ..errors import InputError, ShapeError
+from ..io.files import read_json, write_json
+
+
+@dataclass
+class Network:
+    """An exact feed-forward network: ``weights[l]`` (out x in) and ``biases[l]`` (out x 1).
+
+    >>> net = Network.from_lists("relu", [([[1, -1]], [0]), ([[2]], ["1/2"])])
+    >>> net.widths
+    [2, 1, 1]
+    """
+
+    activation: str
+    weights: list[flint.fmpq_mat]
+    biases: list[flint.fmpq_mat]
+
+    @property
+    def widths(self) -> list[int]:
+        return [self.weights[0].ncols()] + [w.nrows() for w in self.weights]
+
+    @property
+    def depth(self) -> int:
+        return len(self.weights)
+
+    @property
+    def num_parameters(self) -> int:
+        return sum(w.nrows() * w.ncols() + w.nrows() for w in self.weights)
+
+    @property
+    def num_hidden(self) -> int:
+        return sum(self.widths[1:-1])
+
+    @classmethod
+    def from_lists(cls, activation: str, layers: Sequence[tuple[Any, Any]]) -> "Network":
+        weights, biases = [], []
+        for index, (w, b) in enumerate(layers):
+            weights.append(_matrix(w, f"layer {index} W"))
+            bias = _vector(b, f"layer {index} b")
+            if bias.nrows() != weights[-1].nrows():
+                raise ShapeError(f"layer {index}: W has {weights[-1].nrows()} rows but b has {bias.nrows()} entries")
+            biases.append(bias)
+        for index in range(1, len(weights)):
+            if weights[index].ncols() != weights[index - 1].nrows():
+                raise ShapeError(
+                    f"layer {index}: W has {weights[index].ncols()} columns, previous layer has "
+                    f"{weights[index - 1].nrows()} outputs"
+                )
+        if not weights:
+            raise InputError("a network needs at least one layer")
+        if not isinstance(activation, str) or not activation:
+            raise InputError("'activation' must be a non-empty string")
+        return cls(activation, weights, biases)
+
+    @classmethod
+    def from_numpy(cls, activation: str, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray],
+                   denominator: int | None = None) -> "Network":
+        """From float arrays: exact conversion, or rounding to multiples of 1/denominator."""
+        def conv(x: float) -> Any:
+            if denominator is None:
+                return float(x)
+            return flint.fmpq(int(round(float(x) * denominator)), denominator)
+
+        layers = [([[conv(x) for x in row] for row in np.atleast_2d(w)], [conv(x) for x in np.ravel(b)])
+                  for w, b in zip(weights, biases)]
+        return cls.from_lists(activation, layers)
+
+    def to_json(self) -> dict:
+        def enc(q: flint.fmpq) -> Any:
+            return int(q.p) if q.q == 1 else f"{q.p}/{q.q}"
+
+        layers = []
+        for w, b in zip(self.weights, self.biases):
+            layers.append({"W": [[enc(w[i, j]) for j in range(w.ncols())] for i in range(w.nrows())],
+                           "b": [enc(b[i, 0]) for i in range(b.nrows())]})
+        return {"activation": self.activation, "layers": layers}
+
+    def to_numpy(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        ws = [np.array([[float(w[i, j].p) / float(w[i, j].q) for j in range(w.ncols())] for i in range(w.nrows())])
+              for w in self.weights]
+        bs = [np.array([float(b[i, 0].p) / float(b[i, 0].q) for i in range(b.nrows())]) for b in self.biases]
+        return ws, bs
+
+
+def _matrix(rows: Any, what: str) -> flint.fmpq_mat:
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, list) for r in rows):
+        raise InputError(f"{what} must be a non-empty list of rows")
+    width = len(rows[0])
+    if width == 0 or any(len(r) != width for r in rows):
+        raise ShapeError(f"{what} has ragged or empty rows")
+    try:
+        return flint.fmpq_mat([[to_fmpq(x) for x in r] for r in rows])
+    except InputError as exc:
+        raise InputError(f"{what}: {exc}") from None
+
+
+def _vector(values: Any, what: str) -> flint.fmpq_mat:
+    if not isinstance(values, list) or not values or any(isinstance(v, list) for v in values):
+        raise InputError(f"{what} must be a non-empty list of numbers")
+    try:
+        return flint.fmpq_mat([[to_fmpq(x)] for x in values])
+    except InputError as exc:
+        raise InputError(f"{what}: {exc}") from None
+
+
+def network_from_json(obj: Any, source: str = "network") -> Network:
+    if not isinstance(obj, dict) or "layers" not in obj or "activation" not in obj:
+        raise InputError(f"{source}: expected an object with 'activation' and 'layers'")
+    layers = obj["layers"]
+    if not isinstance(layers, list) or not all(isinstance(l, dict) and "W" in l and "b" in l for l in layers):
+        raise InputError(f"{source}: 'layers' must be a list of objects with 'W' and 'b'")
+    try:
+        return Network.from_lists(obj["activation"], [(l["W"], l["b"]) for l in layers])
+    except InputError as exc:
+        raise type(exc)(f"{source}: {exc}") from None
+
+
+def load_network(path: str) -> Network:
+    return network_from_json(read_json(path), str(path))
+
+
+def save_network(path: str, network: Network) -> None:
+    write_json(path, network.to_json())
+
+
+def samples_from_json(obj: Any, source: str = "samples") -> flint.fmpq_mat:
+    """Sample matrix, one row per sample."""
+    if not isinstance(obj, dict) or "X" not in obj:
+        raise InputError(f"{source}: expected an object with key 'X'")
+    return _matrix(obj["X"], f"{source}: X")
+
+
+def load_samples(path: str) -> flint.fmpq_mat:
+    return samples_from_json(read_json(path), str(path))
