@@ -8,6 +8,7 @@ system over Q(zeta_n) into an (m d) x (n d) system over Q, solved by python-flin
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import flint
@@ -84,7 +85,7 @@ def solve(A: ExactMatrix, B: ExactMatrix) -> ExactMatrix:
         col += 1
     for _, vals in entries:
         for v in vals:
-            xden = xden * int(v.q) // np.gcd(xden, int(v.q))
+            xden = xden * int(v.q) // math.gcd(xden, int(v.q))
     for col, vals in entries:
         for j, v in enumerate(vals):
             x[col, j] = int(v.p) * (xden // int(v.q))
