@@ -5,7 +5,7 @@ from __future__ import annotations
 from .arith import check_root, index_list, integer
 from .core import at_step, claim_handler, require, steps_of
 from .errors import Malformed
-from .matrices import CMatrix, decode, product
+from .matrices import CMatrix, decode, field_name, product
 
 
 def minor_nonzero_mod_p(matrix: CMatrix, step: dict) -> int:
@@ -61,11 +61,13 @@ def check_rank(doc: dict) -> str:
     bound = claim.get("bound")
     if bound not in ("exact", "lower_bound"):
         raise Malformed("claim.bound must be 'exact' or 'lower_bound'")
+    require(claim.get("field", field_name(matrix.n)) == field_name(matrix.n), "claim.field is not the matrix's field")
+    require(claim.get("shape", [matrix.rows, matrix.cols]) == [matrix.rows, matrix.cols],
+            "claim.shape is not the matrix's shape")
     require(0 <= rank <= min(matrix.rows, matrix.cols), "claimed rank exceeds the matrix size")
     lower, upper = certify_rank_steps(matrix, steps_of(doc), rank)
     require(lower, f"no step proves rank >= {rank}")
     if bound == "exact":
         require(upper, f"no step proves rank <= {rank}")
-    field = "QQ" if matrix.n == 1 else f"QQ(zeta_{matrix.n})"
     relation = "=" if bound == "exact" else ">="
-    return f"rank {relation} {rank} for a {matrix.rows}x{matrix.cols} matrix over {field}"
+    return f"rank {relation} {rank} for a {matrix.rows}x{matrix.cols} matrix over {field_name(matrix.n)}"

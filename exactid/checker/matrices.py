@@ -1,7 +1,7 @@
 """Matrices as the checker sees them: integer coefficient matrices over a common denominator.
 
 A matrix over Q(zeta_n) (n = 1 for Q) is ``sum_k num[k] * zeta^k / den`` with ``num[k]``
-python-flint ``fmpz_mat``.  Encoded in certificates as
+python-flint ``fmpz_mat`` and k < phi(n).  Encoded in certificates as
 ``{"field": "QQ" | "QQ(zeta_n)", "shape": [m, n], "entries": rows}`` where an entry is a
 rational (int or "p/q") over Q, or a list of phi(n) rationals over Q(zeta_n).
 """
@@ -10,31 +10,42 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from math import gcd
+from math import lcm
 from typing import Any
 
 import flint
 
-from .arith import integer, rational, reduce_power_table, totient
+from .arith import cyclotomic_poly, fraction, integer, totient
 from .errors import Malformed
 
+#: Most rational coefficients (rows x cols x degree) one decoded matrix may hold.
 MAX_ENTRIES = 50_000_000
+#: Most bits the numerators over the common denominator may take together (256 MiB).
+MAX_NUMERATOR_BITS = 1 << 31
+#: Most scalar multiplications (degree^2 x rows x inner x cols) one product may cost.
+MAX_PRODUCT_WORK = 2 * 10**11
 
 
 def parse_field(name: Any) -> int:
-    """The conductor n of "QQ(zeta_n)" (1 for "QQ")."""
+    """The conductor n of ``"QQ(zeta_n)"`` (1 for ``"QQ"``)."""
     if name == "QQ":
         return 1
-    match = re.fullmatch(r"QQ\(zeta_([1-9][0-9]{0,5})\)", name) if isinstance(name, str) else None
+    match = re.fullmatch(r"QQ\(zeta_([1-9][0-9]{0,5})\)", name, re.ASCII) if isinstance(name, str) else None
     if not match:
         raise Malformed(f"unknown field {str(name)[:40]!r}")
-    return int(match.group(1))
+    n = int(match.group(1))
+    totient(n)  # refuses conductors beyond the checker's cap
+    return n
+
+
+def field_name(n: int) -> str:
+    return "QQ" if n == 1 else f"QQ(zeta_{n})"
 
 
 @dataclass
 class CMatrix:
     n: int  # conductor
-    num: list  # fmpz_mat per coefficient
+    num: list  # fmpz_mat per coefficient of zeta^k
     den: int
     rows: int
     cols: int
@@ -44,6 +55,7 @@ class CMatrix:
         return len(self.num)
 
     def reduce(self, p: int, root: int) -> flint.nmod_mat:
+        """The image in F_p under zeta_n -> root (the denominator must be prime to p)."""
         if self.den % p == 0:
             raise Malformed(f"denominator divisible by p = {p}")
         acc = flint.nmod_mat(self.rows, self.cols, p)
@@ -63,6 +75,7 @@ class CMatrix:
 
 
 def decode(obj: Any, what: str = "matrix") -> CMatrix:
+    """Decode a matrix object, refusing over-large shapes before reading any entry."""
     if not isinstance(obj, dict):
         raise Malformed(f"{what}: expected a matrix object")
     n = parse_field(obj.get("field"))
@@ -71,42 +84,50 @@ def decode(obj: Any, what: str = "matrix") -> CMatrix:
     if not (isinstance(shape, list) and len(shape) == 2):
         raise Malformed(f"{what}: 'shape' must be [rows, cols]")
     m, k = (integer(s, f"{what}.shape") for s in shape)
-    if m < 0 or k < 0 or m * k * d > MAX_ENTRIES:
-        raise Malformed(f"{what}: unsupported shape {shape}")
+    if m < 0 or k < 0 or m * k * d > MAX_ENTRIES or max(m, k) > MAX_ENTRIES:
+        raise Malformed(f"{what}: unsupported shape {str(shape)[:60]} (at most {MAX_ENTRIES} coefficients)")
     rows = obj.get("entries")
     if not isinstance(rows, list) or len(rows) != m or any(not isinstance(r, list) or len(r) != k for r in rows):
         raise Malformed(f"{what}: 'entries' must be {m} rows of {k} entries")
-    coeffs = []
-    for row in rows:
-        for entry in row:
-            if n == 1:
-                coeffs.append((rational(entry, what),))
-            else:
-                if not isinstance(entry, list) or len(entry) != d:
-                    raise Malformed(f"{what}: each entry must list {d} coefficients")
-                coeffs.append(tuple(rational(c, what) for c in entry))
-    den = 1
-    for cs in coeffs:
-        for c in cs:
-            den = den * c.denominator // gcd(den, c.denominator)
-    num = [flint.fmpz_mat(m, k, [int(cs[t] * den) for cs in coeffs]) for t in range(d)]
+    flat = [entry for row in rows for entry in row]
+    if n == 1 and all(type(e) is int for e in flat):  # the common case: an integer matrix
+        return CMatrix(1, [flint.fmpz_mat(m, k, flat)], 1, m, k)
+    if n == 1:
+        pairs = [[fraction(e, what) for e in flat]]
+    else:
+        if any(not isinstance(e, list) or len(e) != d for e in flat):
+            raise Malformed(f"{what}: each entry must list {d} coefficients")
+        pairs = [[fraction(e[t], what) for e in flat] for t in range(d)]
+    den = lcm(1, *(q for coeff in pairs for _, q in coeff))
+    if den.bit_length() * m * k * d > MAX_NUMERATOR_BITS:  # numerators over a huge common denominator
+        raise Malformed(f"{what}: common denominator of {den.bit_length()} bits is too large for a {m}x{k} matrix")
+    num = [flint.fmpz_mat(m, k, [p * (den // q) for p, q in coeff]) for coeff in pairs]
     return CMatrix(n, num, den, m, k)
 
 
 def product(a: CMatrix, b: CMatrix) -> CMatrix:
-    """Exact product, reducing zeta powers modulo Phi_n."""
+    """Exact product: multiply coefficient matrices, then reduce powers zeta^j, j >= d, mod Phi_n."""
     if a.n != b.n or a.cols != b.rows:
         raise Malformed("matrix product: fields or shapes do not match")
     d = a.degree
-    table = reduce_power_table(a.n, 2 * d - 1)
-    out = [flint.fmpz_mat(a.rows, b.cols) for _ in range(d)]
-    for s in range(d):
-        for t in range(d):
-            prod = a.num[s] * b.num[t]
-            for k, c in enumerate(table[s + t]):
-                if c:
-                    out[k] = out[k] + prod * c
-    return CMatrix(a.n, out, a.den * b.den, a.rows, b.cols)
+    if d * d * a.rows * a.cols * b.cols > MAX_PRODUCT_WORK:
+        raise Malformed(f"matrix product {a.rows}x{a.cols} by {b.rows}x{b.cols} over degree {d} is too large")
+    if d == 1:
+        return CMatrix(a.n, [a.num[0] * b.num[0]], a.den * b.den, a.rows, b.cols)
+    left = [(s, c) for s, c in enumerate(a.num) if not c.is_zero()]
+    right = [(t, c) for t, c in enumerate(b.num) if not c.is_zero()]
+    coeffs = [flint.fmpz_mat(a.rows, b.cols) for _ in range(2 * d - 1)]
+    for s, x in left:
+        for t, y in right:
+            coeffs[s + t] += x * y
+    phi = cyclotomic_poly(a.n)  # monic of degree d: x^d = -sum_{k<d} phi[k] x^k
+    for j in range(2 * d - 2, d - 1, -1):
+        if coeffs[j].is_zero():
+            continue
+        for k in range(d):
+            if phi[k]:
+                coeffs[j - d + k] -= coeffs[j] * phi[k]
+    return CMatrix(a.n, coeffs[:d], a.den * b.den, a.rows, b.cols)
 
 
 def equal(a: CMatrix, b: CMatrix) -> bool:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import flint
 import numpy as np
 
-from .arith import reduce_power_table
+from .arith import reduce_power_table, totient
 from .errors import Malformed
 from .matrices import CMatrix
 
 MAX_NAMED_ENTRIES = 40_000_000
+#: zeta_c power tables take c x phi(c) integers: keep them small.
+MAX_NAMED_CONDUCTOR = 8192
 
 
 def dft_exponents(n: int) -> np.ndarray:
@@ -48,8 +50,6 @@ def _sum_of_roots(c: int, terms: list[tuple[np.ndarray, int]], den: int) -> CMat
     table = np.array(reduce_power_table(c, c), dtype=np.int64)  # zeta^t, t < c
     d = table.shape[1]
     m, n = terms[0][0].shape
-    if m * n * d > MAX_NAMED_ENTRIES:
-        raise Malformed(f"named matrix too large to recompute densely ({m}x{n} over degree {d})")
     num = np.zeros((m, n, d), dtype=np.int64)
     for exps, sign in terms:
         num += sign * table[exps % c]
@@ -60,10 +60,16 @@ def _sum_of_roots(c: int, terms: list[tuple[np.ndarray, int]], den: int) -> CMat
 def named(name: str, n: int) -> CMatrix:
     """The named matrix of size n as a :class:`CMatrix` (small and medium sizes)."""
     if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 1 << 16:
-        raise Malformed(f"bad size {n!r}")
+        raise Malformed(f"bad size {str(n)[:20]}")
+    conductors = {"dft": n, "hadamard": 1, "dct2": 4 * n, "dst2": 4 * n, "dct4": 8 * n}
+    conductor = conductors.get(name) if isinstance(name, str) else None
+    if conductor is None:
+        raise Malformed(f"unknown named matrix {str(name)[:20]!r}")
+    if conductor > MAX_NAMED_CONDUCTOR or n * n * totient(conductor) > MAX_NAMED_ENTRIES:
+        raise Malformed(f"named matrix {name}({n}) is too large to recompute densely")
     k, m = np.meshgrid(np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64), indexing="ij")
     if name == "dft":
-        return _sum_of_roots(n if n > 2 else n, [(dft_exponents(n), 1)], 1)
+        return _sum_of_roots(n, [(dft_exponents(n), 1)], 1)
     if name == "hadamard":
         if n & (n - 1):
             raise Malformed("hadamard needs a power of 2")
@@ -75,7 +81,5 @@ def named(name: str, n: int) -> CMatrix:
     if name == "dst2":
         t, q = (2 * m + 1) * (k + 1), n
         return _sum_of_roots(4 * n, [(t - q, 1), (-t - q, -1)], 2)
-    if name == "dct4":
-        t = (2 * m + 1) * (2 * k + 1)
-        return _sum_of_roots(8 * n, [(t, 1), (-t, 1)], 2)
-    raise Malformed(f"unknown named matrix {str(name)[:20]!r}")
+    t = (2 * m + 1) * (2 * k + 1)  # dct4
+    return _sum_of_roots(8 * n, [(t, 1), (-t, 1)], 2)
