@@ -83,3 +83,32 @@ def named(name: str, n: int) -> CMatrix:
         return _sum_of_roots(4 * n, [(t - q, 1), (-t - q, -1)], 2)
     t = (2 * m + 1) * (2 * k + 1)  # dct4
     return _sum_of_roots(8 * n, [(t, 1), (-t, 1)], 2)
+
+
+def root_sum_terms(name: str, n: int) -> tuple[int, list[tuple[np.ndarray, np.ndarray]], int]:
+    """The named matrix as ``(c, [(exponents, coefficients), ...], den)``: entry (i, j) is
+    ``sum coefficients[i, j] * zeta_c^exponents[i, j] / den`` (c = 1: rationals).
+
+    The same definitions as :func:`named`, kept as exponents so that large sizes (DCT-II of
+    size 256 over Q(zeta_1024)) need two n x n integer arrays instead of a dense stack.
+    """
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 1 << 13:
+        raise Malformed(f"bad size {n!r}")
+    k, m = np.meshgrid(np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64), indexing="ij")
+    one = np.ones((n, n), dtype=np.int64)
+    if name == "dft":
+        return max(n, 1), [(dft_exponents(n), one)], 1
+    if name == "hadamard":
+        if n & (n - 1):
+            raise Malformed("hadamard needs a power of 2")
+        return 1, [(0 * one, hadamard_signs(n))], 1
+    if name == "dct2":
+        t = (2 * m + 1) * k
+        return 4 * n, [(t % (4 * n), one), (-t % (4 * n), one)], 2
+    if name == "dst2":
+        t = (2 * m + 1) * (k + 1)
+        return 4 * n, [((t - n) % (4 * n), one), ((-t - n) % (4 * n), -one)], 2
+    if name == "dct4":
+        t = (2 * m + 1) * (2 * k + 1)
+        return 8 * n, [(t % (8 * n), one), (-t % (8 * n), one)], 2
+    raise Malformed(f"unknown named matrix {str(name)[:20]!r}")

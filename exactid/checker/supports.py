@@ -1,0 +1,203 @@
+"""Support and block facts for two-layer certificates (checker side, independent code).
+
+A matrix is seen as *root sums*: entry (i, j) = sum_t coeff[t][i, j] * zeta_c^exp[t][i, j]
+/ den.  Named matrices come from :func:`named.root_sum_terms` (recomputed, never read);
+data matrices from their power-basis coefficients.  Zero tests reduce modulo Phi_c (a fold
+by zeta^(c/2) = -1 for c a power of two, a table of reduced powers otherwise).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+from math import comb
+
+import numpy as np
+
+from .arith import check_root, index_list, integer, reduce_power_table
+from .core import require
+from .errors import Malformed
+from .matrices import CMatrix
+
+MAX_CANDIDATES = 200_000
+
+
+@dataclass
+class RootSums:
+    c: int  # conductor, 1 for Q
+    exps: np.ndarray  # (T, m, n)
+    coeffs: np.ndarray  # (T, m, n), int64 or object
+    den: int
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return int(self.exps.shape[1]), int(self.exps.shape[2])
+
+    @classmethod
+    def from_terms(cls, c: int, terms: list, den: int) -> "RootSums":
+        return cls(c, np.stack([e for e, _ in terms]), np.stack([v for _, v in terms]), den)
+
+    @classmethod
+    def from_cmatrix(cls, M: CMatrix) -> "RootSums":
+        coeffs = np.array([[[int(x) for x in row] for row in mat.tolist()] for mat in M.num], dtype=object)
+        coeffs = coeffs.reshape(len(M.num), M.rows, M.cols)
+        if all(abs(int(x)) < 1 << 28 for x in coeffs.flat):
+            coeffs = coeffs.astype(np.int64)
+        exps = np.broadcast_to(np.arange(len(M.num), dtype=np.int64)[:, None, None], coeffs.shape).copy()
+        return cls(M.n, exps, coeffs, M.den)
+
+    def residues(self, p: int, root: int) -> np.ndarray:
+        """Entries mod p (zeta_c -> root); needs p < 2^31 for int64 products."""
+        check_root(self.c, p, root)
+        require(p < 1 << 31, "vectorized reduction needs p < 2^31")
+        require(self.den % p != 0, f"denominator divisible by p = {p}")
+        powers = np.array([pow(root, t, p) for t in range(self.c)], dtype=np.int64)
+        acc = np.zeros(self.shape, dtype=np.int64)
+        for e, v in zip(self.exps, self.coeffs):
+            v = v % p if v.dtype != object else np.vectorize(lambda x: int(x) % p, otypes=[np.int64])(v)
+            acc = (acc + v.astype(np.int64) * powers[e % self.c]) % p
+        return acc * pow(self.den, -1, p) % p
+
+    def minors_vanish(self, r0, c0, ii, jj) -> np.ndarray:
+        """Exactly: Z[r0,c0] Z[i,j] - Z[i,c0] Z[r0,j] == 0, per index tuple."""
+        es, vs = [], []
+        for a, b, sign in (((r0, c0), (ii, jj), 1), ((ii, c0), (r0, jj), -1)):
+            for s in range(len(self.exps)):
+                for t in range(len(self.exps)):
+                    es.append(self.exps[s][a] + self.exps[t][b])
+                    vs.append(self.coeffs[s][a] * self.coeffs[t][b] * sign)
+        return sums_vanish(self.c, np.stack(es), np.stack(vs))
+
+
+def sums_vanish(c: int, exps: np.ndarray, vals: np.ndarray) -> np.ndarray:
+    """Per column: is sum vals[:, q] * zeta_c^exps[:, q] zero in Q(zeta_c)?"""
+    items = exps.shape[1]
+    if c & (c - 1) == 0:
+        half = max(c // 2, 1)
+        e = exps % c
+        keys = (np.arange(items)[None, :] * half + e % half).ravel()
+        signed = (vals * np.where(e >= half, -1, 1) if c > 1 else vals).ravel()
+        order = np.argsort(keys, kind="stable")
+        keys, signed = keys[order], signed[order]
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        ok = np.ones(items, dtype=bool)
+        if len(keys):
+            ok[keys[starts][np.add.reduceat(signed, starts) != 0] // half] = False
+        return ok
+    table = np.array(reduce_power_table(c, c), dtype=np.int64)
+    acc = np.zeros((items, table.shape[1]), dtype=vals.dtype)
+    for e, v in zip(exps, vals):
+        acc = acc + table[e % c] * v[:, None]
+    return ~(acc != 0).any(axis=1)
+
+
+def block(obj, m: int, n: int, what: str = "block") -> tuple:
+    """A block ``{"rows": [...], "cols": [...]}`` as sorted tuples (nonempty, in range)."""
+    if not isinstance(obj, dict):
+        raise Malformed(f"{what}: expected {{'rows', 'cols'}}")
+    rows, cols = index_list(obj.get("rows"), m, what), index_list(obj.get("cols"), n, what)
+    if not rows or not cols:
+        raise Malformed(f"{what}: empty block")
+    return tuple(sorted(rows)), tuple(sorted(cols))
+
+
+def blocks_rank_one(Z: RootSums, blocks: list) -> None:
+    """Rank-one facts: all 2x2 minors through the pivot (first row, first column) vanish.
+    The caller proves the pivots nonzero (e.g. every entry nonzero mod p)."""
+    parts = [[], [], [], []]
+    for rows, cols in blocks:
+        gi, gj = np.meshgrid(rows[1:], cols[1:], indexing="ij")
+        for part, values in zip(parts, (np.full(gi.size, rows[0]), np.full(gi.size, cols[0]), gi.ravel(), gj.ravel())):
+            part.append(values.astype(np.int64))
+    if parts[0]:
+        args = [np.concatenate(p) if p else np.zeros(0, dtype=np.int64) for p in parts]
+        require(bool(Z.minors_vanish(*args).all()), "a 2x2 minor through a block pivot does not vanish")
+
+
+def is_exact_cover(blocks: list, m: int, n: int) -> bool:
+    """Pairwise disjoint blocks whose union is all of range(m) x range(n)."""
+    seen = np.zeros((m, n), dtype=np.int64)
+    for rows, cols in blocks:
+        seen[np.ix_(rows, cols)] += 1
+    return bool((seen == 1).all())
+
+
+def candidates_mod_p(A: np.ndarray, p: int, k: int, kp: int) -> list:
+    """All k x k' blocks with rank one modulo p (A has no zero entry): pairs of columns
+    share a ratio class on every row of the block.  A superset of the exact candidates."""
+    m, n = A.shape
+    if k < kp:
+        return sorted((c, r) for r, c in candidates_mod_p(A.T, p, kp, k))
+    inv = np.ones_like(A)
+    base, e = A.copy(), p - 2
+    while e:
+        inv = inv * base % p if e & 1 else inv
+        base, e = base * base % p, e >> 1
+    out: list = []
+
+    def grow(rows: np.ndarray, cols: tuple) -> None:
+        if len(cols) == kp:
+            require(len(out) + comb(len(rows), k) <= MAX_CANDIDATES, "too many candidate blocks")
+            out.extend((sub, cols) for sub in combinations(sorted(int(r) for r in rows), k))
+            return
+        for j in range(cols[-1] + 1, n):
+            ratio = A[rows, j] * inv[rows, cols[0]] % p
+            for value in np.unique(ratio):
+                members = rows[ratio == value]
+                if len(members) >= k:
+                    grow(members, cols + (j,))
+
+    for j0 in range(n):
+        if kp == 1:
+            grow(np.arange(m), (j0,))
+        elif j0 < n - 1:
+            grow(np.arange(m), (j0,))
+    return sorted(out)
+
+
+def count_covers(m: int, n: int, blocks: list, limit: int) -> list:
+    """Exact covers of the m x n entries by ``blocks`` (at most ``limit``), by a plain
+    backtracking search on the first uncovered entry."""
+    by_entry: dict = {}
+    for b, (rows, cols) in enumerate(blocks):
+        for i in rows:
+            for j in cols:
+                by_entry.setdefault(i * n + j, []).append(b)
+    covered = np.zeros(m * n, dtype=bool)
+    found, chosen = [], []
+    stack = [None]
+    while stack and len(found) < limit:
+        top = stack[-1]
+        if top is None:  # choose the branching entry
+            free = np.flatnonzero(~covered)
+            if len(free) == 0:
+                found.append(sorted(chosen))
+                stack.pop()
+                continue
+            stack[-1] = [by_entry.get(int(free[0]), []), 0, None]
+            continue
+        options, at, current = top
+        if current is not None:
+            rows, cols = blocks[current]
+            covered[np.add.outer(np.array(rows) * n, np.array(cols)).ravel()] = False
+            chosen.pop()
+            top[2] = None
+        while at < len(options):
+            rows, cols = blocks[options[at]]
+            at += 1
+            cells = np.add.outer(np.array(rows) * n, np.array(cols)).ravel()
+            if not covered[cells].any():
+                covered[cells] = True
+                chosen.append(options[at - 1])
+                top[1], top[2] = at, options[at - 1]
+                stack.append(None)
+                break
+        else:
+            stack.pop()
+    return found
+
+
+def prime_and_root(step: dict, c: int) -> tuple[int, int]:
+    p, root = integer(step.get("p"), "p"), integer(step.get("root"), "root")
+    check_root(c, p, root)
+    return p, root

@@ -1,0 +1,102 @@
+"""Claims about two-layer sparse factorizations Z = X Y (DESIGN §3).
+
+``two_layer_family``: Z (a named matrix, recomputed here, or data) in the family "X has
+<= k nonzeros per column, Y <= k' per row, inner dimension r" with r k k' = m n.  Every
+factorization is then an exact cover of Z's entries by r blocks of shape k x k' on which Z
+has rank one, so: unique cover -> identifiable, two covers -> not identifiable, none ->
+no factorization.  The unique/none cases are re-derived here: candidates recomputed
+modulo p (a superset of the exact ones, minus blocks proved not rank one), then searched.
+"""
+
+from __future__ import annotations
+
+from .arith import index_list, integer
+from .core import at_step, claim_handler, require, steps_of
+from .errors import Malformed
+from .matrices import decode
+from .named import root_sum_terms
+from .supports import (RootSums, block, blocks_rank_one, candidates_mod_p, count_covers, is_exact_cover,
+                       prime_and_root)
+
+VERDICTS = ("identifiable", "not_identifiable", "no_factorization")
+
+
+def product_matrix(claim: dict, data: dict) -> RootSums:
+    spec = claim.get("matrix")
+    if isinstance(spec, dict):
+        return RootSums.from_terms(*root_sum_terms(spec.get("name"), integer(spec.get("n"), "matrix.n")))
+    if spec == "data":
+        return RootSums.from_cmatrix(decode(data.get("matrix")))
+    raise Malformed("claim.matrix must be {'name', 'n'} or 'data'")
+
+
+def block_list(value, m: int, n: int, shape: tuple) -> list:
+    if not isinstance(value, list):
+        raise Malformed("'blocks' must be a list")
+    out = [block(b, m, n) for b in value]
+    require(all((len(r), len(c)) == shape for r, c in out), f"a block is not of shape {shape[0]}x{shape[1]}")
+    return out
+
+
+@claim_handler("two_layer_family")
+def check_family(doc: dict) -> str:
+    claim, data = doc["claim"], doc.get("data", {})
+    if not isinstance(data, dict):
+        raise Malformed("'data' must be an object")
+    Z = product_matrix(claim, data)
+    m, n = Z.shape
+    r, k, kp = (integer(claim.get(f), f) for f in ("r", "x_col_sparsity", "y_row_sparsity"))
+    verdict = claim.get("verdict")
+    if verdict not in VERDICTS or not (1 <= k <= m and 1 <= kp <= n and r >= 1):
+        raise Malformed("bad verdict or family parameters")
+    require(r * k * kp == m * n, f"count is not tight: r k k' = {r * k * kp} != {m * n} entries")
+    nonzero, excluded, searched, covers, rank_one = False, set(), None, [], set()
+    for idx, kind, step in steps_of(doc):
+        with at_step(idx, kind):
+            if kind == "entries_nonzero_mod_p":
+                p, root = prime_and_root(step, Z.c)
+                require(bool(Z.residues(p, root).all()), f"an entry of Z vanishes mod {p}")
+                nonzero = True
+            elif kind == "block_not_rank_one":
+                b = block(step.get("block"), m, n)
+                p, root = prime_and_root(step, Z.c)
+                rows, cols = index_list(step.get("rows"), m, "rows"), index_list(step.get("cols"), n, "cols")
+                require(len(rows) == len(cols) == 2 and set(rows) <= set(b[0]) and set(cols) <= set(b[1]),
+                        "the minor is not a 2x2 minor of the block")
+                A = Z.residues(p, root)
+                det = (int(A[rows[0], cols[0]]) * int(A[rows[1], cols[1]]) - int(A[rows[1], cols[0]]) * int(A[rows[0], cols[1]]))
+                require(det % p != 0, f"the 2x2 minor vanishes mod {p}")
+                excluded.add(b)
+            elif kind == "cover_search":
+                require(nonzero, "the search needs every entry of Z proved nonzero first")
+                p, root = prime_and_root(step, Z.c)
+                candidates = [b for b in candidates_mod_p(Z.residues(p, root), p, k, kp) if b not in excluded]
+                found = count_covers(m, n, candidates, 2)
+                require(len(found) == integer(step.get("covers"), "covers"),
+                        f"the search finds {len(found)} cover(s), the step claims {step.get('covers')!r}")
+                searched = [[candidates[b] for b in cover] for cover in found]
+            elif kind == "exact_cover":
+                blocks = block_list(step.get("blocks"), m, n, (k, kp))
+                require(len(blocks) == r and is_exact_cover(blocks, m, n), "the blocks are not an exact cover")
+                covers.append(frozenset(blocks))
+            elif kind == "rank_one_blocks":
+                blocks = block_list(step.get("blocks"), m, n, (k, kp))
+                blocks_rank_one(Z, blocks)
+                rank_one.update(blocks)
+            else:
+                raise Malformed(f"step kind {kind!r} does not belong in a two-layer family certificate")
+    require(nonzero, "no step proves that Z has no zero entry")
+    what = (f"{claim['matrix']['name']}({claim['matrix']['n']})" if isinstance(claim.get("matrix"), dict)
+            else f"the {m}x{n} data matrix")
+    family = f"X {k}-sparse by column, Y {kp}-sparse by row, r = {r}"
+    if verdict == "not_identifiable":
+        require(len(set(covers)) >= 2, "two different exact covers are needed")
+        require(all(b in rank_one for cover in covers for b in cover), "a cover block is not proved rank one")
+        return f"{what} is not identifiable ({family}): two exact covers by rank-one blocks"
+    require(searched is not None, "no cover_search step")
+    if verdict == "no_factorization":
+        require(not searched, "the search found a cover")
+        return f"{what} has no factorization with {family}"
+    require(len(searched) == 1, "the search did not find exactly one cover")
+    require(all(b in rank_one for b in searched[0]), "a block of the unique cover is not proved rank one")
+    return f"{what} is identifiable ({family}): unique exact cover by {r} rank-one blocks"

@@ -1,0 +1,1 @@
+"""Sparse matrix factorizations: identifiability decisions (two-layer)."""

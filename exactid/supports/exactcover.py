@@ -1,0 +1,96 @@
+"""Exact cover search (Knuth's Algorithm X on dictionaries of sets), iterative.
+
+Elements are integers; each candidate block is a collection of elements.  A cover is a
+set of pairwise disjoint blocks whose union is the whole universe.  The search branches on
+the uncovered element with the fewest candidate blocks, so an element no block can cover
+ends a branch at once.  It is iterative (no recursion limit) and stops after ``limit``
+covers.
+
+>>> exact_covers(4, [[0, 1], [2, 3], [0, 2], [1, 3], [0, 1, 2, 3]])
+[[0, 1], [2, 3], [4]]
+>>> count_exact_covers(4, [[0, 1], [2, 3], [0, 2], [1, 3]])
+2
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional, Sequence
+
+from ..errors import InputError
+
+__all__ = ["exact_covers", "count_exact_covers"]
+
+
+def exact_covers(universe: int, blocks: Sequence[Iterable[int]], limit: Optional[int] = None) -> list[list[int]]:
+    """All (or the first ``limit``) exact covers of ``range(universe)``, as sorted block indices.
+
+    Covers come out in a deterministic order (blocks tried in increasing index).
+    """
+    block_elems = [sorted(set(int(e) for e in b)) for b in blocks]
+    cover_of: dict[int, set[int]] = {e: set() for e in range(universe)}
+    for b, elems in enumerate(block_elems):
+        if not elems:
+            raise InputError(f"block {b} is empty")
+        for e in elems:
+            if e not in cover_of:
+                raise InputError(f"block {b} has element {e} outside range({universe})")
+            cover_of[e].add(b)
+    found: list[list[int]] = []
+    if universe == 0:
+        return [[]]
+
+    def select(b: int) -> list[set[int]]:
+        removed = []
+        for e in block_elems[b]:
+            for other in cover_of[e]:
+                for f in block_elems[other]:
+                    if f != e:
+                        cover_of[f].discard(other)
+            removed.append(cover_of.pop(e))
+        return removed
+
+    def deselect(b: int, removed: list[set[int]]) -> None:
+        for e in reversed(block_elems[b]):
+            cover_of[e] = removed.pop()
+            for other in cover_of[e]:
+                for f in block_elems[other]:
+                    if f != e:
+                        cover_of[f].add(other)
+
+    # Each frame: (choices for the branching element, next index, selected block, undo data).
+    frames: list[list] = []
+    chosen: list[int] = []
+    descend = True
+    while True:
+        if descend:
+            if not cover_of:
+                found.append(sorted(chosen))
+                if limit is not None and len(found) >= limit:
+                    break
+                descend = False
+                continue
+            element = min(cover_of, key=lambda e: (len(cover_of[e]), e))
+            frames.append([sorted(cover_of[element]), 0, None, None])
+        if not frames:
+            break
+        frame = frames[-1]
+        if frame[2] is not None:  # undo the previous choice at this level
+            deselect(frame[2], frame[3])
+            chosen.pop()
+            frame[2] = frame[3] = None
+        if frame[1] >= len(frame[0]):
+            frames.pop()
+            descend = False
+            continue
+        b = frame[0][frame[1]]
+        frame[1] += 1
+        frame[2], frame[3] = b, select(b)
+        chosen.append(b)
+        descend = True
+    # Restore nothing: the structures are local to this call.
+    return found
+
+
+def count_exact_covers(universe: int, blocks: Sequence[Iterable[int]], limit: Optional[int] = None) -> int:
+    """Number of exact covers (capped at ``limit`` when given)."""
+    return len(exact_covers(universe, blocks, limit))
