@@ -95,3 +95,37 @@ def bundled():
                 f"two-layer/{name}-{N}.json.gz",
                 f"{label} of size {N} is {verdict} (X {N // 2}-sparse by column, Y 2-sparse by row, r = {N})",
                 lambda name=name, N=N: named_family_certificate(name, N, N // 2, 2, N)[0])
+
+
+def fixed_certificate(X: ExactMatrix, Y: ExactMatrix, result=None) -> tuple[Optional[dict], "FixedResult"]:
+    """Decide (unless given) and certify identifiability of (X, Y) for its fixed supports.
+
+    >>> from exactid.domains import ExactMatrix
+    >>> X = ExactMatrix.from_rows([[1, 2], [3, 4]]); Y = ExactMatrix.from_rows([[1, 1], [1, -1]])
+    >>> cert, res = fixed_certificate(X, Y)
+    >>> res.verdict, [s["kind"] for s in cert["steps"]]
+    ('not_identifiable', ['two_solutions'])
+    """
+    from ..factorization.fixed import decide_fixed
+
+    start = time.perf_counter()
+    if result is None:
+        result = decide_fixed(X, Y)
+    if result.verdict not in ("identifiable", "not_identifiable"):
+        return None, result
+    claim = {"kind": "two_layer_fixed", "shape": [X.nrows, X.ncols, Y.ncols], "field": X.field.name,
+             "verdict": result.verdict}
+    data = {"X": encode_matrix(X), "Y": encode_matrix(Y)}
+    analysis = result.analysis
+    if result.verdict == "not_identifiable":
+        X2, Y2 = result.second
+        new = next(t for t in range(X.ncols) if not any(
+            X2[:, [t]] @ Y2[[t], :] == X[:, [s]] @ Y[[s], :] for s in range(X.ncols)))
+        steps = [{"kind": "two_solutions", "X": encode_matrix(X2), "Y": encode_matrix(Y2), "new_component": new}]
+    elif analysis.disjoint:
+        steps = [{"kind": "pairwise_disjoint"}]
+    else:
+        steps = [{"kind": "completable", "component": int(i), "tree": [[int(a), int(b)] for a, b in tree]}
+                 for i, tree in zip(analysis.order, analysis.trees)]
+    meta = {"seconds": round(time.perf_counter() - start, 3), "reason": result.reason}
+    return envelope(claim, data, steps, meta), result

@@ -201,3 +201,33 @@ def prime_and_root(step: dict, c: int) -> tuple[int, int]:
     p, root = integer(step.get("p"), "p"), integer(step.get("root"), "root")
     check_root(c, p, root)
     return p, root
+
+
+def support(M: CMatrix) -> np.ndarray:
+    """Exact nonzero pattern (power-basis coefficients are unique)."""
+    out = np.zeros((M.rows, M.cols), dtype=bool)
+    for coeff in M.num:
+        out |= np.array([[x != 0 for x in row] for row in coeff.tolist()], dtype=bool).reshape(M.rows, M.cols)
+    return out
+
+
+def spanning_tree(rows: list, cols: list, edges: list, allowed: np.ndarray) -> None:
+    """``edges`` are allowed entries forming a spanning tree of the bipartite graph rows ⊔ cols."""
+    require(len(edges) == len(rows) + len(cols) - 1, "a spanning tree has |rows| + |cols| - 1 edges")
+    parent = {("r", i): ("r", i) for i in rows} | {("c", j): ("c", j) for j in cols}
+
+    def find(v):
+        while parent[v] != v:
+            parent[v] = parent[parent[v]]
+            v = parent[v]
+        return v
+
+    for e in edges:
+        if not (isinstance(e, list) and len(e) == 2):
+            raise Malformed("a tree edge is [row, col]")
+        i, j = integer(e[0], "edge"), integer(e[1], "edge")
+        require(("r", i) in parent and ("c", j) in parent and bool(allowed[i, j]),
+                f"edge ({i}, {j}) is not an observable entry of the component")
+        a, b = find(("r", i)), find(("c", j))
+        require(a != b, f"edge ({i}, {j}) closes a cycle")
+        parent[a] = b

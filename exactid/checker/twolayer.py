@@ -10,13 +10,15 @@ modulo p (a superset of the exact ones, minus blocks proved not rank one), then 
 
 from __future__ import annotations
 
+import numpy as np
+
 from .arith import index_list, integer
 from .core import at_step, claim_handler, require, steps_of
 from .errors import Malformed
-from .matrices import decode
+from .matrices import decode, equal, product
 from .named import root_sum_terms
 from .supports import (RootSums, block, blocks_rank_one, candidates_mod_p, count_covers, is_exact_cover,
-                       prime_and_root)
+                       prime_and_root, spanning_tree, support)
 
 VERDICTS = ("identifiable", "not_identifiable", "no_factorization")
 
@@ -100,3 +102,55 @@ def check_family(doc: dict) -> str:
     require(len(searched) == 1, "the search did not find exactly one cover")
     require(all(b in rank_one for b in searched[0]), "a block of the unique cover is not proved rank one")
     return f"{what} is identifiable ({family}): unique exact cover by {r} rank-one blocks"
+
+
+@claim_handler("two_layer_fixed")
+def check_fixed(doc: dict) -> str:
+    """(X, Y) given; fixed supports (supp X, supp Y).  identifiable: pairwise disjoint rank-one
+    supports, or an order of recovery with spanning trees of observable parts; not
+    identifiable: a second pair in the class with the same product and a new component."""
+    claim, data = doc["claim"], doc.get("data")
+    if not isinstance(data, dict):
+        raise Malformed("'data' must be an object")
+    X, Y = decode(data.get("X"), "X"), decode(data.get("Y"), "Y")
+    require(X.cols == Y.rows and X.n == Y.n, "X and Y do not chain")
+    SX, SY = support(X), support(Y)
+    r = X.cols
+    require(all(SX[:, i].any() and SY[i].any() for i in range(r)), "a component x_i y_i is zero (degenerate)")
+    blocks = [np.outer(SX[:, i], SY[i]) for i in range(r)]
+    verdict, active, second = claim.get("verdict"), list(range(r)), None
+    for idx, kind, step in steps_of(doc):
+        with at_step(idx, kind):
+            if kind == "pairwise_disjoint":
+                require(bool((sum(b.astype(np.int64) for b in blocks) <= 1).all()), "two rank-one supports overlap")
+                active = []
+            elif kind == "completable":
+                i = integer(step.get("component"), "component")
+                require(i in active, f"component {i} is not active")
+                observable = blocks[i] & ~np.any([blocks[j] for j in active if j != i] or [blocks[i] & False], axis=0)
+                spanning_tree(np.flatnonzero(SX[:, i]).tolist(), np.flatnonzero(SY[i]).tolist(),
+                              step.get("tree"), observable)
+                active.remove(i)
+            elif kind == "two_solutions":
+                X2, Y2 = decode(step.get("X"), "X2"), decode(step.get("Y"), "Y2")
+                require((X2.rows, X2.cols, Y2.rows, Y2.cols, X2.n) == (X.rows, r, r, Y.cols, X.n), "shapes differ")
+                require(not (support(X2) & ~SX).any() and not (support(Y2) & ~SY).any(),
+                        "the second pair leaves the supports")
+                require(equal(product(X2, Y2), product(X, Y)), "the products differ")
+                firsts = [product(X.submatrix(list(range(X.rows)), [t]), Y.submatrix([t], list(range(Y.cols))))
+                          for t in range(r)]
+                t = integer(step.get("new_component"), "new_component")
+                require(0 <= t < r, "new_component out of range")
+                new = product(X2.submatrix(list(range(X.rows)), [t]), Y2.submatrix([t], list(range(Y.cols))))
+                require(not any(equal(new, c) for c in firsts), "the named component also occurs in (X, Y)")
+                second = True
+            else:
+                raise Malformed(f"step kind {kind!r} does not belong in a fixed-support certificate")
+    where = f"the {X.rows}x{r} by {r}x{Y.cols} pair"
+    if verdict == "identifiable":
+        require(not active, f"components {active} were never recovered")
+        return f"{where} is identifiable for its fixed supports"
+    if verdict == "not_identifiable":
+        require(second is not None, "no second solution")
+        return f"{where} is not identifiable for its fixed supports: an inequivalent pair has the same product"
+    raise Malformed("claim.verdict must be identifiable or not_identifiable")
