@@ -52,7 +52,10 @@ def family_certificate(Z: RootSumMatrix, family: SparsityFamily, result: Optiona
     for blk, rows, cols, wred in result.excluded:
         steps.append({"kind": "block_not_rank_one", "block": _block(blk), "rows": [int(i) for i in rows],
                       "cols": [int(j) for j in cols], "p": wred.p, "root": wred.root})
-    if result.verdict == "not_identifiable":
+    if result.verdict == "no_factorization" and not result.candidates and \
+            family.r * family.x_col * family.y_row < Z.shape[0] * Z.shape[1]:
+        pass  # the count alone proves it: every entry is nonzero
+    elif result.verdict == "not_identifiable":
         for cover in result.covers[:2]:
             steps.append({"kind": "exact_cover", "blocks": [_block(b) for b in cover]})
         used = sorted({b for cover in result.covers[:2] for b in cover})

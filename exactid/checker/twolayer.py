@@ -51,7 +51,9 @@ def check_family(doc: dict) -> str:
     verdict = claim.get("verdict")
     if verdict not in VERDICTS or not (1 <= k <= m and 1 <= kp <= n and r >= 1):
         raise Malformed("bad verdict or family parameters")
-    require(r * k * kp == m * n, f"count is not tight: r k k' = {r * k * kp} != {m * n} entries")
+    require(r * k * kp <= m * n or verdict != "no_factorization", "r k k' exceeds the number of entries")
+    require(r * k * kp >= m * n or verdict == "no_factorization", f"r k k' = {r * k * kp} < {m * n} entries")
+    require(r * k * kp == m * n or verdict == "no_factorization", f"count is not tight: r k k' != {m * n}")
     nonzero, excluded, searched, covers, rank_one = False, set(), None, [], set()
     for idx, kind, step in steps_of(doc):
         with at_step(idx, kind):
@@ -95,6 +97,8 @@ def check_family(doc: dict) -> str:
         require(len(set(covers)) >= 2, "two different exact covers are needed")
         require(all(b in rank_one for cover in covers for b in cover), "a cover block is not proved rank one")
         return f"{what} is not identifiable ({family}): two exact covers by rank-one blocks"
+    if r * k * kp < m * n:  # every product in the family has at most r k k' nonzero entries
+        return f"{what} has no factorization with {family}: more than r k k' nonzero entries"
     require(searched is not None, "no cover_search step")
     if verdict == "no_factorization":
         require(not searched, "the search found a cover")

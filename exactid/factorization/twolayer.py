@@ -212,12 +212,14 @@ def decide_family(Z: RootSumMatrix, family: SparsityFamily, count: bool = False,
                             timings={"reduce": time.perf_counter() - t0})
     timings["reduce"] = time.perf_counter() - t0
     result = FamilyResult("undecided", "", family, red)
-    if r * k * kp != m * n:
-        result.reason = (f"count is not tight: r*k*k' = {r * k * kp} but Z has {m * n} nonzero entries"
-                         if r * k * kp > m * n else
-                         f"r*k*k' = {r * k * kp} < nnz(Z) = {m * n}: no factorization, but the count-based "
-                         "certificate is not implemented")
-        result.timings = timings
+    result.timings = timings
+    if r * k * kp < m * n:  # each component has at most k k' nonzero entries
+        result.verdict = "no_factorization"
+        result.reason = f"Z has {m * n} nonzero entries, more than r*k*k' = {r * k * kp}"
+        return result
+    if r * k * kp > m * n:
+        result.reason = (f"count is not tight: r*k*k' = {r * k * kp} > nnz(Z) = {m * n}; only the tight-count "
+                         "case is decided")
         return result
     t0 = time.perf_counter()
     try:
