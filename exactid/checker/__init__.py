@@ -8,9 +8,9 @@ when imported; every module of this package is imported here.
 import importlib as _importlib
 import pkgutil as _pkgutil
 
-from .core import CLAIMS, Outcome, Rejected, check_document, check_file, check_paths
+from .core import CLAIMS, Outcome, Rejected, check_bytes, check_document, check_file, check_paths
 
 for _module in sorted(m.name for m in _pkgutil.iter_modules(__path__)):
     _importlib.import_module(f"{__name__}.{_module}")
 
-__all__ = ["CLAIMS", "Outcome", "Rejected", "check_document", "check_file", "check_paths"]
+__all__ = ["CLAIMS", "Outcome", "Rejected", "check_bytes", "check_document", "check_file", "check_paths"]

@@ -168,7 +168,9 @@ def check_document(doc: Any) -> str:
     if doc.get("format") != FORMAT:
         raise NotACertificate(None, "format", f"'format' must be {FORMAT!r}")
     if doc.get("version") != VERSION or isinstance(doc.get("version"), bool):
-        raise NotACertificate(None, "format", f"unsupported version {str(doc.get('version'))[:20]!r}")
+        version = doc.get("version")
+        shown = str(version) if type(version) is int else type(version).__name__
+        raise NotACertificate(None, "format", f"unsupported version {shown[:20]}")
     claim = doc.get("claim")
     if not isinstance(claim, dict) or not isinstance(claim.get("kind"), str):
         raise NotACertificate(None, "claim", "'claim' must be an object with a string 'kind'")
@@ -196,7 +198,18 @@ def _check_file(path: str) -> Outcome:
         if size > MAX_FILE_BYTES:
             return Outcome(path, "malformed", reason=f"file too large ({size} bytes, limit {MAX_FILE_BYTES})")
         with open(path, "rb") as fh:
-            doc = load_document(fh.read())
+            raw = fh.read()
+    except MemoryError:
+        return Outcome(path, "malformed", reason="too large to read in memory")
+    except (OSError, ValueError) as exc:
+        return Outcome(path, "malformed", reason=f"cannot read ({type(exc).__name__}: {str(exc)[:60]})")
+    return check_bytes(raw, path)
+
+
+def check_bytes(raw: bytes, path: str = "<bytes>") -> Outcome:
+    """Check certificate bytes (JSON or gzip) as if read from ``path``; never raises."""
+    try:
+        doc = load_document(raw)
     except Malformed as exc:
         return Outcome(path, "malformed", reason=str(exc))
     except MemoryError:
