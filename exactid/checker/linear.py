@@ -42,10 +42,11 @@ def certify_rank_steps(matrix: CMatrix, steps: list, claimed: int) -> tuple[bool
     upper = claimed == min(matrix.rows, matrix.cols)
     for k, kind, step in steps:
         with at_step(k, kind):
+            # every step is verified, even one whose bound is already known (no short-circuit)
             if kind == "minor_nonzero_mod_p":
-                lower = lower or minor_nonzero_mod_p(matrix, step) >= claimed
+                lower = (minor_nonzero_mod_p(matrix, step) >= claimed) or lower
             elif kind == "kernel_vectors":
-                upper = upper or matrix.cols - kernel_vectors(matrix, step) <= claimed
+                upper = (matrix.cols - kernel_vectors(matrix, step) <= claimed) or upper
             else:
                 raise Malformed(f"step kind {kind!r} does not belong in a rank certificate")
     return lower, upper

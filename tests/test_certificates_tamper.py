@@ -1,0 +1,234 @@
+"""Tamper resistance, generically: a single mutated value outside ``meta`` is rejected.
+
+Certificates are discovered at test time: every file under ``proofs/`` (any kind; files over
+200 KB skipped for speed) plus freshly generated small rank certificates.  A mutation is one
+of: an integer +1 or -1, a numeric string changed in value, another string changed, a boolean
+flipped, a list element dropped or duplicated, an object key deleted.
+
+A mutated certificate may be accepted only when the test proves it genuinely valid on its own:
+
+* duplicating an element of ``steps`` repeats a fact the checker already verified on the
+  original, with claim and data unchanged, so the certificate is still a proof;
+* for ``rank`` claims, an independent verifier (exactid's own exact linear algebra and
+  SymPy's primality test, never the checker) re-proves the claim and re-verifies every step:
+  e.g. a changed row index that still selects a nonzero minor, or another root of the
+  same order.
+
+Every other acceptance fails, naming the file, the JSON path and the mutation.
+"""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+import random
+import re
+import time
+from pathlib import Path
+
+import pytest
+import sympy
+
+from exactid.certify.rank import rank_certificate
+from exactid.checker import check_document
+from exactid.checker.core import Rejected
+from exactid.domains import QQ, CyclotomicField, ExactMatrix
+from exactid.io.matrices import matrix_from_json
+from exactid.linalg import certified_rank
+
+PROOFS = Path(__file__).resolve().parents[1] / "proofs"
+MAX_BYTES = 200_000
+TOTAL_SECONDS = 40.0  # shared by all files: topics keep adding certificates
+MIN_MUTATIONS_PER_FILE = 6
+MAX_MUTATIONS_PER_FILE = 40
+_NUMBER = re.compile(r"(-?[0-9]+)(/[0-9]+)?")
+
+
+def load(path: Path) -> dict:
+    raw = path.read_bytes()
+    return json.loads(gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw)
+
+
+def fresh_rank_certificates() -> dict[str, dict]:
+    z5, z8 = CyclotomicField(5), CyclotomicField(8)
+    mats = {
+        "rank-q-deficient": ExactMatrix.from_rows([[1, 2, 3], [2, 4, 6], [1, 0, "1/2"]], QQ),
+        "rank-q-full": ExactMatrix.from_rows([["1/2", 2, 0], [3, "-5/7", 1]], QQ),
+        "rank-q-zero": ExactMatrix.from_rows([[0, 0], [0, 0]], QQ),
+        "rank-z5": ExactMatrix.from_integers(
+            [[[1, 0, 0, 0], [0, 1, 0, 0]], [[0, 1, 0, 0], [0, 0, 1, 0]], [[1, 1, 0, 0], [0, 1, 1, 0]]], z5),
+        "rank-z8-deficient": ExactMatrix.from_integers(
+            [[[1, 0, 0, 0], [0, 1, 0, 0]], [[0, 1, 0, 0], [0, 0, 1, 0]]], z8),
+    }
+    return {name: rank_certificate(m)[0] for name, m in mats.items()}
+
+
+def cases() -> list[tuple[str, dict]]:
+    out = [(f"fresh:{name}", doc) for name, doc in fresh_rank_certificates().items()]
+    for path in sorted(PROOFS.rglob("*.json*")):
+        if path.name.endswith((".json", ".json.gz")) and path.stat().st_size <= MAX_BYTES:
+            out.append((str(path.relative_to(PROOFS)), path))
+    return out
+
+
+# --- mutations ---------------------------------------------------------------------------
+
+def sites(node, path=()):
+    """Every JSON path outside the top-level ``meta`` (the root excluded)."""
+    if isinstance(node, dict):
+        children = [(k, v) for k, v in node.items() if not (path == () and k == "meta")]
+    elif isinstance(node, list):
+        children = list(enumerate(node))
+    else:
+        return
+    for key, child in children:
+        yield path + (key,), child
+        yield from sites(child, path + (key,))
+
+
+def mutations_at(path, value):
+    """(description, function parent, key -> None) for one site."""
+    if isinstance(value, bool):
+        yield "flip", lambda p, k: p.__setitem__(k, not p[k])
+    elif isinstance(value, int):
+        yield "+1", lambda p, k: p.__setitem__(k, p[k] + 1)
+        yield "-1", lambda p, k: p.__setitem__(k, p[k] - 1)
+    elif isinstance(value, float):
+        yield "+1.0", lambda p, k: p.__setitem__(k, p[k] + 1.0)
+    elif isinstance(value, str):
+        match = _NUMBER.fullmatch(value)
+        if match:
+            numerator, rest = int(match.group(1)), match.group(2) or ""
+            yield "numerator+1", lambda p, k, s=f"{numerator + 1}{rest}": p.__setitem__(k, s)
+        else:
+            yield "string", lambda p, k: p.__setitem__(k, p[k] + "x")
+    elif isinstance(value, list) and value:
+        yield "drop-last", lambda p, k: p[k].pop()
+        yield "duplicate-first", lambda p, k: p[k].append(copy.deepcopy(p[k][0]))
+    elif isinstance(value, dict) and value:
+        key = sorted(value)[len(path) % len(value)]
+        yield f"delete-key:{key}", lambda p, k, key=key: p[k].pop(key)
+
+
+def all_mutations(doc):
+    return [(path, name, func) for path, value in sites(doc) for name, func in mutations_at(path, value)]
+
+
+def apply(doc, path, func):
+    doc = copy.deepcopy(doc)
+    parent = doc
+    for key in path[:-1]:
+        parent = parent[key]
+    func(parent, path[-1])
+    return doc
+
+
+# --- the independent verifier of rank certificates ----------------------------------------
+
+def _order_is(n: int, p: int, root: int) -> bool:
+    return 0 < root < p and pow(root, n, p) == 1 and all(pow(root, n // q, p) != 1 for q in sympy.primefactors(n))
+
+
+def _reduction_rank(matrix: ExactMatrix, n: int, p, root, rows, cols) -> int:
+    from exactid.domains.finite import Reduction
+
+    assert isinstance(p, int) and isinstance(root, int) and sympy.isprime(p) and (p - 1) % n == 0
+    assert _order_is(n, p, root) and len(set(rows)) == len(rows) and len(set(cols)) == len(cols)
+    sub = matrix[list(rows), list(cols)]
+    assert sub.den % p != 0
+    return sub.reduce(Reduction(n, p, root)).rank()
+
+
+def independently_valid_rank(doc) -> bool:
+    """Re-prove a rank certificate without the checker; False on any doubt."""
+    try:
+        claim, matrix_obj = doc["claim"], doc["data"]["matrix"]
+        assert doc["format"] == "exactid-certificate" and doc["version"] == 1 and claim["kind"] == "rank"
+        matrix = matrix_from_json(matrix_obj)
+        n = matrix.field.conductor
+        assert [matrix.nrows, matrix.ncols] == matrix_obj["shape"] == claim.get("shape", matrix_obj["shape"])
+        assert claim.get("field", matrix.field.name) == matrix.field.name == matrix_obj["field"]
+        rank, bound = claim["rank"], claim["bound"]
+        truth = certified_rank(matrix)
+        assert truth.certified == "exact"
+        assert (truth.rank == rank) if bound == "exact" else (bound == "lower_bound" and truth.rank >= rank)
+        lower, upper = rank == 0, rank == min(matrix.shape)
+        for step in doc["steps"]:
+            if step["kind"] == "minor_nonzero_mod_p":
+                size = len(step["rows"])
+                assert len(step["cols"]) == size
+                assert _reduction_rank(matrix, n, step["p"], step["root"], step["rows"], step["cols"]) == size
+                lower = lower or size >= rank
+            elif step["kind"] == "kernel_vectors":
+                vectors = matrix_from_json(step["vectors"])
+                assert vectors.field == matrix.field and vectors.nrows == matrix.ncols
+                assert (matrix @ vectors).is_zero()
+                ind = step["independence"]
+                cols = list(range(vectors.ncols))
+                assert _reduction_rank(vectors, n, ind["p"], ind["root"], ind["rows"], cols) == len(cols)
+                upper = upper or matrix.ncols - len(cols) <= rank
+            else:
+                return False
+        return lower and (upper or bound == "lower_bound")
+    except Exception:
+        return False
+
+
+# --- the property ----------------------------------------------------------------------------
+
+def genuinely_valid(original: dict, mutated: dict, path, name: str) -> bool:
+    if path[:1] == ("steps",) and len(path) == 1 and name == "duplicate-first":
+        return True  # the same verified facts again, claim and data untouched
+    if isinstance(mutated.get("claim"), dict) and mutated["claim"].get("kind") == "rank":
+        return independently_valid_rank(mutated)
+    return False
+
+
+CASES = cases()
+
+
+@pytest.mark.parametrize("name,source", CASES, ids=[c[0] for c in CASES])
+def test_single_mutations_are_rejected(name, source):
+    doc = source if isinstance(source, dict) else load(source)
+    start = time.perf_counter()
+    check_document(doc)  # the original is valid
+    once = max(time.perf_counter() - start, 1e-4)
+    candidates = all_mutations(doc)
+    rng = random.Random(name)
+    budget = int(TOTAL_SECONDS / len(CASES) / once)
+    budget = max(MIN_MUTATIONS_PER_FILE, min(MAX_MUTATIONS_PER_FILE, budget))
+    # half the budget on the claim and the step list (where a lax checker hides), half anywhere
+    focused = [c for c in candidates if c[0][:1] == ("claim",) or c[0] == ("steps",)]
+    chosen = rng.sample(focused, min(budget // 2, len(focused)))
+    chosen += rng.sample(candidates, min(budget - len(chosen), len(candidates)))
+    accepted = []
+    for path, mutation, func in chosen:
+        mutated = apply(doc, path, func)
+        try:
+            check_document(mutated)
+        except Rejected:
+            continue
+        if not genuinely_valid(doc, mutated, path, mutation):
+            accepted.append(f"{'/'.join(map(str, path))}: {mutation}")
+    assert not accepted, f"{name}: tampered certificate accepted:\n" + "\n".join(accepted)
+
+
+def test_independent_rank_verifier_accepts_originals_and_rejects_lies():
+    """The oracle itself is sound: it accepts the fresh certificates and rejects false claims."""
+    for doc in fresh_rank_certificates().values():
+        assert independently_valid_rank(doc)
+        lie = copy.deepcopy(doc)
+        lie["claim"]["rank"] += 1
+        assert not independently_valid_rank(lie)
+
+
+def test_some_index_mutations_are_genuinely_valid_and_recognised():
+    """A documented case: moving a minor's row index to another nonzero minor stays valid."""
+    cert, _ = rank_certificate(ExactMatrix.from_rows([[1, 0], [0, 1], [1, 1]], QQ))
+    step = cert["steps"][0]
+    assert sorted(step["rows"]) != [1, 2]
+    moved = copy.deepcopy(cert)
+    moved["steps"][0]["rows"] = [1, 2] if step["cols"] == [0, 1] else [2, 1]
+    check_document(moved)  # accepted by the checker ...
+    assert independently_valid_rank(moved)  # ... and proven valid without it
