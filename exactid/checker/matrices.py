@@ -69,6 +69,8 @@ class CMatrix:
         return all(c.is_zero() for c in self.num)
 
     def submatrix(self, rows: list[int], cols: list[int]) -> "CMatrix":
+        if rows == list(range(self.rows)) and cols == list(range(self.cols)):
+            return self  # the whole matrix: no entry-by-entry copy
         num = [flint.fmpz_mat([[c[i, j] for j in cols] for i in rows]) if rows and cols
                else flint.fmpz_mat(len(rows), len(cols)) for c in self.num]
         return CMatrix(self.n, num, self.den, len(rows), len(cols))
