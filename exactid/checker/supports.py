@@ -140,18 +140,19 @@ def candidates_mod_p(A: np.ndarray, p: int, k: int, kp: int) -> list:
             require(len(out) + comb(len(rows), k) <= MAX_CANDIDATES, "too many candidate blocks")
             out.extend((sub, cols) for sub in combinations(sorted(int(r) for r in rows), k))
             return
-        for j in range(cols[-1] + 1, n):
-            ratio = A[rows, j] * inv[rows, cols[0]] % p
-            for value in np.unique(ratio):
-                members = rows[ratio == value]
-                if len(members) >= k:
-                    grow(members, cols + (j,))
+        js = np.arange(cols[-1] + 1, n)
+        ratio = A[np.ix_(rows, js)] * inv[rows, cols[0]][:, None] % p
+        order = np.argsort(ratio, axis=0, kind="stable")
+        s = np.take_along_axis(ratio, order, axis=0)
+        first = np.ones(s.shape, dtype=bool)  # first row of each run of equal ratios
+        first[1:] = s[1:] != s[:-1]
+        long_enough = s[k - 1:] == s[:len(s) - k + 1]  # sorted: a run of length >= k starts here
+        for i, col in np.argwhere(first[:len(long_enough)] & long_enough):
+            stop = np.searchsorted(s[:, col], s[i, col], side="right")
+            grow(np.sort(rows[order[i:stop, col]]), cols + (int(js[col]),))
 
-    for j0 in range(n):
-        if kp == 1:
-            grow(np.arange(m), (j0,))
-        elif j0 < n - 1:
-            grow(np.arange(m), (j0,))
+    for j0 in range(n if kp == 1 else n - 1):
+        grow(np.arange(m), (j0,))
     return sorted(out)
 
 

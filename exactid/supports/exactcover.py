@@ -69,7 +69,7 @@ def exact_covers(universe: int, blocks: Sequence[Iterable[int]], limit: Optional
                     break
                 descend = False
                 continue
-            element = min(cover_of, key=lambda e: (len(cover_of[e]), e))
+            element = _fewest_choices(cover_of)
             frames.append([sorted(cover_of[element]), 0, None, None])
         if not frames:
             break
@@ -89,6 +89,19 @@ def exact_covers(universe: int, blocks: Sequence[Iterable[int]], limit: Optional
         descend = True
     # Restore nothing: the structures are local to this call.
     return found
+
+
+def _fewest_choices(cover_of: dict) -> int:
+    """An element with the fewest candidate blocks; stops early at 0 or 1 (forced or dead),
+    which makes searches with a unique candidate per element linear."""
+    best, best_len = -1, None
+    for e, blocks in cover_of.items():
+        size = len(blocks)
+        if best_len is None or size < best_len:
+            best, best_len = e, size
+            if size <= 1:
+                break
+    return best
 
 
 def count_exact_covers(universe: int, blocks: Sequence[Iterable[int]], limit: Optional[int] = None) -> int:
