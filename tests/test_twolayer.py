@@ -335,3 +335,15 @@ def test_fixed_over_cyclotomic_and_support_analysis():
                                                ExactMatrix.from_rows([[1, 1], [1, -1]]))[0])
     tampered["steps"][0]["X"]["entries"][0][0] = 7
     assert rejected(tampered)
+
+
+def test_large_coefficients_stay_exact():
+    """Coefficients near 2^40: 2x2 minors exceed int64, the engine and checker switch to exact ints."""
+    b = 2 ** 40 + 7
+    for last, verdict in ((b * 15 + 1, "no_factorization"), (b * 15, "identifiable")):
+        Z = ExactMatrix.from_rows([[b, b * 3], [b * 5, last]])
+        R = RootSumMatrix.from_exact(Z)
+        res = decide_family(R, SparsityFamily(2, 2, 1, 2, 2))
+        assert res.verdict == verdict
+        cert, _ = family_certificate(R, SparsityFamily(2, 2, 1, 2, 2), res, data=Z)
+        assert ("no factorization" if verdict == "no_factorization" else "is identifiable") in check_document(cert)

@@ -39,12 +39,12 @@ class RootSums:
 
     @classmethod
     def from_cmatrix(cls, M: CMatrix) -> "RootSums":
-        coeffs = np.array([[[int(x) for x in row] for row in mat.tolist()] for mat in M.num], dtype=object)
+        coeffs = np.array([[int(x) for x in mat.entries()] for mat in M.num], dtype=object)
         coeffs = coeffs.reshape(len(M.num), M.rows, M.cols)
-        if all(abs(int(x)) < 1 << 28 for x in coeffs.flat):
-            coeffs = coeffs.astype(np.int64)
+        # int64 only when every minor's partial sums stay far below 2^63 (else exact Python ints)
+        big = max((abs(int(x)) for x in coeffs.flat), default=0) ** 2 * 2 * len(M.num) ** 2 * 64 >= 1 << 62
         exps = np.broadcast_to(np.arange(len(M.num), dtype=np.int64)[:, None, None], coeffs.shape).copy()
-        return cls(M.n, exps, coeffs, M.den)
+        return cls(M.n, exps, coeffs if big else coeffs.astype(np.int64), M.den)
 
     def residues(self, p: int, root: int) -> np.ndarray:
         """Entries mod p (zeta_c -> root); needs p < 2^31 for int64 products."""
@@ -104,14 +104,11 @@ def block(obj, m: int, n: int, what: str = "block") -> tuple:
 def blocks_rank_one(Z: RootSums, blocks: list) -> None:
     """Rank-one facts: all 2x2 minors through the pivot (first row, first column) vanish.
     The caller proves the pivots nonzero (e.g. every entry nonzero mod p)."""
-    parts = [[], [], [], []]
-    for rows, cols in blocks:
-        gi, gj = np.meshgrid(rows[1:], cols[1:], indexing="ij")
-        for part, values in zip(parts, (np.full(gi.size, rows[0]), np.full(gi.size, cols[0]), gi.ravel(), gj.ravel())):
-            part.append(values.astype(np.int64))
-    if parts[0]:
-        args = [np.concatenate(p) if p else np.zeros(0, dtype=np.int64) for p in parts]
-        require(bool(Z.minors_vanish(*args).all()), "a 2x2 minor through a block pivot does not vanish")
+    grids = [np.meshgrid(r, c, indexing="ij") for r, c in blocks]
+    i, j = (np.concatenate([g[t][1:, 1:].ravel() for g in grids] + [np.zeros(0, int)]) for t in (0, 1))
+    r0, c0 = (np.concatenate([np.full(g[0][1:, 1:].size, g[t][0, 0]) for g in grids] + [np.zeros(0, int)])
+              for t in (0, 1))
+    require(bool(Z.minors_vanish(r0, c0, i, j).all()), "a 2x2 minor through a block pivot does not vanish")
 
 
 def is_exact_cover(blocks: list, m: int, n: int) -> bool:
@@ -206,10 +203,7 @@ def prime_and_root(step: dict, c: int) -> tuple[int, int]:
 
 def support(M: CMatrix) -> np.ndarray:
     """Exact nonzero pattern (power-basis coefficients are unique)."""
-    out = np.zeros((M.rows, M.cols), dtype=bool)
-    for coeff in M.num:
-        out |= np.array([[x != 0 for x in row] for row in coeff.tolist()], dtype=bool).reshape(M.rows, M.cols)
-    return out
+    return np.array([[x != 0 for x in mat.entries()] for mat in M.num], dtype=bool).reshape(-1, M.rows, M.cols).any(0)
 
 
 def spanning_tree(rows: list, cols: list, edges: list, allowed: np.ndarray) -> None:

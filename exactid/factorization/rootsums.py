@@ -71,7 +71,10 @@ class RootSumMatrix:
         d = matrix.field.degree
         num = np.asarray(matrix.num)
         exps = np.broadcast_to(np.arange(d, dtype=np.int64)[:, None, None], num.shape).copy()
-        return cls(c, exps, num.copy(), int(matrix.den))
+        # Minors multiply two coefficients and add 2 d^2 products: keep int64 only when safe.
+        biggest = max((abs(int(x)) for x in num.flat), default=0)
+        safe = biggest ** 2 * 2 * d * d * 64 < 1 << 62
+        return cls(c, exps, num.astype(np.int64) if safe else num.astype(object), int(matrix.den))
 
     def transpose(self) -> "RootSumMatrix":
         return RootSumMatrix(self.conductor, self.exps.transpose(0, 2, 1).copy(),
