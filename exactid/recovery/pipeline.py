@@ -1,0 +1,193 @@
+"""The entangled-weights recovery pipeline, end to end, from a black-box callable.
+
+Steps (each with its own module): Hessians by finite differences at random points near the
+origin (:mod:`.hessians`); span of the Hessians and its singular-value gap (:mod:`.span`);
+rank-one matrices ``u uᵀ`` in the span (:mod:`.rank_one`); layer assignment, scalings and
+shifts by least squares (:mod:`.assemble`); Levenberg–Marquardt fine-tuning on fresh queries
+(:mod:`.finetune`).  Every query to the black box goes through one :class:`CountingOracle`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+from ..errors import InputError
+from .assemble import Assignment, assign_layers, initial_network
+from .finetune import levenberg_marquardt
+from .hessians import CountingOracle, finite_difference_hessians, queries_per_hessian
+from .network import ACTIVATIONS, FloatNetwork, sample_ball, sample_sphere
+from .rank_one import RankOneCandidates, rank_one_candidates
+from .span import SpanEstimate, estimate_span
+
+
+@dataclass
+class RecoveryConfig:
+    """Every knob of :func:`recover`, with its default.
+
+    num_hessians : points where Hessians are taken; ``None`` means ``2 m`` (``m`` = hidden neurons),
+        twice the span dimension so that the gap is meaningful.
+    radius : the Hessian points are uniform on the sphere of this radius around 0 (default 0.5).
+    step : finite-difference step (default ``5e-4``; see :func:`.finite_difference_hessians`).
+    min_gap : singular-value ratio ``s[m-1]/s[m]`` required (default 10).
+    strict : raise :class:`.NoSpectralGapError` when the gap is missing (default); ``False``
+        continues and records the failure in :attr:`RecoveryResult.gap_reason`.
+    restarts, iterations : projected power iteration budget (defaults 10 m restarts, 300 steps).
+    min_score : keep rank-one candidates with ``‖P(u uᵀ)‖ ≥ min_score`` (default 0.5).
+    dedup_cos : candidates with ``|cos| ≥ dedup_cos`` are the same up to sign (default 0.99).
+    fit_points : fresh queries, uniform in the ball of radius ``fit_radius`` (default 1), used for
+        the least squares and the fine-tuning; ``None`` means ``4 ×`` the number of parameters.
+    finetune_iterations : Levenberg–Marquardt steps (default 150; 0 disables fine-tuning).
+    seed : seeds every random choice (default 0).
+    """
+
+    num_hessians: Optional[int] = None
+    radius: float = 0.5
+    step: float = 5e-4
+    min_gap: float = 10.0
+    strict: bool = True
+    restarts: Optional[int] = None
+    iterations: int = 300
+    min_score: float = 0.5
+    dedup_cos: float = 0.99
+    fit_points: Optional[int] = None
+    fit_radius: float = 1.0
+    finetune_iterations: int = 150
+    seed: int = 0
+
+
+@dataclass
+class RecoveryResult:
+    """What :func:`recover` found, with diagnostics and query counts per phase."""
+
+    network: FloatNetwork
+    initial_network: FloatNetwork
+    span: SpanEstimate
+    candidates: RankOneCandidates
+    assignment: Assignment
+    queries: int
+    queries_hessians: int
+    queries_fit: int
+    gap_ok: bool
+    gap_reason: str
+    finetune_iterations: int
+    fit_mse_initial: float
+    fit_mse_final: float
+    seconds: dict = field(default_factory=dict)
+
+    def summary(self) -> dict:
+        s = self.span
+        m = s.dimension
+        return {"queries": self.queries, "queries_hessians": self.queries_hessians, "queries_fit": self.queries_fit,
+                "span_dimension": m, "gap": s.gap, "gap_ok": self.gap_ok, "gap_reason": self.gap_reason,
+                "singular_values_near_gap": [float(x) for x in s.singular_values[max(m - 3, 0):m + 3]],
+                "candidates": int(self.candidates.vectors.shape[0]), "missing_neurons": self.assignment.missing,
+                "finetune_iterations": self.finetune_iterations, "fit_mse_initial": self.fit_mse_initial,
+                "fit_mse_final": self.fit_mse_final, "seconds": self.seconds}
+
+
+def recover(f: Callable[[np.ndarray], np.ndarray], widths: Sequence[int], activation: str = "tanh",
+            config: Optional[RecoveryConfig] = None, progress: Optional[Callable[[str, int], object]] = None
+            ) -> RecoveryResult:
+    """Recover a network of the given ``widths = [d, m_1, ..., m_L, outputs]`` from queries to ``f``.
+
+    ``f`` maps an ``(n, d)`` array to ``(n, outputs)`` (or ``(n,)`` for one output).  The pyramidal
+    shape (``d ≥ m_1 ≥ m_2 ≥ ...``) is what the method is designed for; other shapes are accepted
+    but the span of the Hessians then need not determine the weights.  ``progress(phase, total)``
+    may return a context manager with ``update(n)`` (e.g. :func:`exactid.progress.progress`).
+
+    Raises :class:`.NoSpectralGapError` (with the diagnostics) when the Hessians show no gap at
+    the number of hidden neurons and ``config.strict`` is true.
+
+    >>> from exactid.recovery.network import random_pyramidal
+    >>> true = random_pyramidal([4, 2, 1], "tanh", seed=1)
+    >>> result = recover(true, true.widths, config=RecoveryConfig(strict=False))
+    >>> bool(result.fit_mse_final < 1e-12)
+    True
+    """
+    cfg = config or RecoveryConfig()
+    widths = [int(w) for w in widths]
+    if len(widths) < 3 or min(widths) < 1:
+        raise InputError(f"widths must be [input, hidden..., outputs] with positive entries, got {widths}")
+    if activation not in ACTIVATIONS:
+        raise InputError(f"activation {activation!r} is not supported (use one of {ACTIVATIONS})")
+    d, hidden = widths[0], widths[1:-1]
+    m = sum(hidden)
+    if m > d * (d + 1) // 2:
+        raise InputError(f"{m} hidden neurons exceed d(d+1)/2 = {d * (d + 1) // 2}, the dimension of the "
+                         "space of symmetric matrices: the Hessians cannot separate them")
+    num_hessians = cfg.num_hessians if cfg.num_hessians is not None else 2 * m
+    restarts = cfg.restarts if cfg.restarts is not None else 10 * m
+    if num_hessians < 1:
+        raise InputError("num_hessians must be positive")
+    rng = np.random.default_rng(cfg.seed)
+    oracle = CountingOracle(f)
+    seconds: dict = {}
+    nullbar = _null_progress
+
+    def phase(name: str, total: int):
+        return progress(name, total) if progress is not None else nullbar()
+
+    t0 = time.perf_counter()
+    points = sample_sphere(num_hessians, d, cfg.radius, rng)
+    with phase("hessians", num_hessians) as bar:
+        hs = _hessians_with_bar(oracle, points, cfg.step, bar)
+    seconds["hessians"] = time.perf_counter() - t0
+    if hs.hessians.shape[1] != widths[-1]:
+        raise InputError(f"the black box has {hs.hessians.shape[1]} outputs but widths end with {widths[-1]}")
+
+    t0 = time.perf_counter()
+    span = estimate_span(hs.hessians, m, min_gap=cfg.min_gap, strict=cfg.strict)
+    with phase("rank-one search", 1) as bar:
+        cands = rank_one_candidates(span, restarts, cfg.iterations, seed=cfg.seed + 1,
+                                    min_score=cfg.min_score, dedup_cos=cfg.dedup_cos)
+        bar.update(1)
+    seconds["span_and_rank_one"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    num_params = sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
+    fit_points = cfg.fit_points if cfg.fit_points is not None else 4 * num_params
+    X = sample_ball(fit_points, d, cfg.fit_radius, rng)
+    Y = oracle(X)
+    assignment = assign_layers(cands.vectors, cands.scores, hidden)
+    init = initial_network(cands.vectors, assignment, widths, activation, X, Y, seed=cfg.seed + 2)
+    with phase("fine-tuning", cfg.finetune_iterations) as bar:
+        if cfg.finetune_iterations > 0:
+            fit = levenberg_marquardt(init, X, Y, iterations=cfg.finetune_iterations, progress=bar)
+            net, its, mse0, mse1 = fit.network, fit.iterations, fit.initial_mse, fit.final_mse
+        else:
+            mse0 = mse1 = float(np.mean((init(X) - Y) ** 2))
+            net, its = init, 0
+    seconds["assemble_and_finetune"] = time.perf_counter() - t0
+    return RecoveryResult(net, init, span, cands, assignment, oracle.queries, hs.queries, fit_points,
+                          span.ok, span.reason, its, mse0, mse1, seconds)
+
+
+def _hessians_with_bar(oracle: CountingOracle, points: np.ndarray, step: float, bar) -> "object":
+    from .hessians import HessianSample
+
+    parts, queries = [], 0
+    batch = 8
+    for start in range(0, points.shape[0], batch):
+        sample = finite_difference_hessians(oracle, points[start:start + batch], step, batch=batch)
+        parts.append(sample.hessians)
+        queries += sample.queries
+        bar.update(sample.points.shape[0])
+    return HessianSample(points, np.concatenate(parts), step, queries)
+
+
+class _null_progress:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+
+__all__ = ["RecoveryConfig", "RecoveryResult", "recover", "queries_per_hessian", "asdict"]
