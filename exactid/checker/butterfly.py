@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .arith import integer, rational
+from .arith import index_list, integer, rational
 from .core import at_step, claim_handler, require, steps_of
 from .errors import Malformed
 from .matrices import decode, equal, product
@@ -30,11 +30,12 @@ MAX_N = 1 << 15
 CHUNK = 1 << 21  # entries per vectorized chunk
 
 
-def _size(claim: dict) -> tuple[int, int]:
-    n = integer(claim.get("n"), "claim.n")
-    if not 2 <= n <= MAX_N or n & (n - 1):
-        raise Malformed(f"n must be a power of 2 in 2..{MAX_N}")
-    return n, n.bit_length() - 1
+def _head(doc: dict) -> tuple[dict, dict, int, int]:
+    """claim, data, N and L."""
+    claim, data, n = doc["claim"], doc.get("data"), integer(doc["claim"].get("n"), "claim.n")
+    if not isinstance(data, dict) or not 2 <= n <= MAX_N or n & (n - 1):
+        raise Malformed(f"'data' must be an object and n a power of 2 in 2..{MAX_N}")
+    return claim, data, n, n.bit_length() - 1
 
 
 def _perm(value: Any, n: int) -> np.ndarray:
@@ -100,6 +101,15 @@ def split_lemma(n: int, L: int, p: int, l: int, q: int) -> None:
         require(bool(same.all()), f"blocks of node {(p, l, q)} overlap")
 
 
+def _lemma_step(step: dict, n: int, L: int) -> tuple:
+    node = step.get("node")
+    if not (isinstance(node, list) and len(node) == 3):
+        raise Malformed("node must be [p, l, q]")
+    node = tuple(integer(x, "node") for x in node)
+    split_lemma(n, L, *node)
+    return node
+
+
 def path_values(factors: list, L: int, p: int, q: int, i: np.ndarray, j: np.ndarray, combine: Callable):
     """Entries (i, j) of X_p..X_q: the product along the unique path (j = i off levels p..q)."""
     k, acc = i.copy(), None
@@ -147,19 +157,12 @@ def _explicit_rational(data: dict, n: int) -> np.ndarray:
     z = decode(data.get("matrix"))
     require(z.n == 1 and (z.rows, z.cols) == (n, n), f"the matrix must be {n}x{n} over QQ")
     num = z.num[0]
-    out = np.empty((n, n), dtype=object)
-    for i in range(n):
-        for j in range(n):
-            out[i, j] = Fraction(int(num[i, j]), z.den)
-    return out
+    return np.array([[Fraction(int(num[i, j]), z.den) for j in range(n)] for i in range(n)], dtype=object)
 
 
 @claim_handler("butterfly_unique")
 def check_unique(doc: dict) -> str:
-    claim, data = doc["claim"], doc.get("data")
-    if not isinstance(data, dict):
-        raise Malformed("'data' must be an object")
-    n, L = _size(claim)
+    claim, data, n, L = _head(doc)
     perm, tree = _perm(claim.get("perm"), n), _tree(claim.get("tree"))
     require((tree[0], tree[1]) == (1, L), f"the tree must cover levels 1..{L}")
     require(claim.get("verdict") == "identifiable", "claim.verdict must be 'identifiable'")
@@ -185,18 +188,14 @@ def check_unique(doc: dict) -> str:
             if kind == "supports":  # the encoding places X_l's 2N values on supp(S_l)
                 require(len(factors) == L and all(len(f) == 2 * n for f in factors), "wrong factor sizes")
             elif kind == "split_lemma":
-                node = step.get("node")
-                if not (isinstance(node, list) and len(node) == 3):
-                    raise Malformed("node must be [p, l, q]")
-                node = tuple(integer(x, "node") for x in node)
+                node = _lemma_step(step, n, L)
                 require(node in nodes, f"{node} is not a node of the claimed tree")
-                split_lemma(n, L, *node)
                 lemma.add(node)
             elif kind == "nondegenerate":
                 if not units:  # roots of unity are never zero
                     _nondegenerate(factors, L, n, nodes, combine)
             elif kind == "product":
-                _product(factors, L, n, perm, name, explicit, combine, units)
+                _product(factors, L, n, perm, name, explicit, combine)
             else:
                 raise Malformed(f"step kind {kind!r} does not belong in a butterfly certificate")
             facts.add(kind)
@@ -218,17 +217,15 @@ def _nondegenerate(factors: list, L: int, n: int, nodes: set, combine: Callable)
         require(bool((right != 0).any(axis=1).all()), f"X_{l + 1}..X_{q} has a zero row")
 
 
-def _product(factors: list, L: int, n: int, perm: np.ndarray, name: Any, explicit: Any, combine: Callable,
-             units: bool) -> None:
+def _product(factors: list, L: int, n: int, perm: np.ndarray, name: Any, explicit: Any, combine: Callable) -> None:
     """X_1..X_L == Z P^T entrywise, by row chunks."""
     cols = np.arange(n, dtype=np.int64)[None, :]
     step = max(1, CHUNK // n)
     for r0 in range(0, n, step):
         rows = np.arange(r0, min(n, r0 + step), dtype=np.int64)
-        got = path_values(factors, L, 1, L, np.repeat(rows[:, None], n, axis=1), np.broadcast_to(cols, (len(rows), n)),
-                          combine)
-        want = _target_rows(name, n, perm, rows, explicit)
-        bad = got != want
+        i = np.repeat(rows[:, None], n, axis=1)
+        bad = path_values(factors, L, 1, L, i, np.broadcast_to(cols, i.shape), combine) != \
+            _target_rows(name, n, perm, rows, explicit)
         if bad.any():
             i, j = (int(x) for x in np.argwhere(bad)[0])
             require(False, f"the product differs from Z P^T at ({r0 + i}, {j})")
@@ -236,10 +233,7 @@ def _product(factors: list, L: int, n: int, perm: np.ndarray, name: Any, explici
 
 @claim_handler("butterfly_no_factorization")
 def check_no_factorization(doc: dict) -> str:
-    claim, data = doc["claim"], doc.get("data")
-    if not isinstance(data, dict):
-        raise Malformed("'data' must be an object")
-    n, L = _size(claim)
+    claim, data, n, L = _head(doc)
     perm = _perm(claim.get("perm"), n)
     require(claim.get("verdict") == "no_factorization", "claim.verdict must be 'no_factorization'")
     require(claim.get("matrix") == "explicit", "only explicit matrices")
@@ -249,22 +243,13 @@ def check_no_factorization(doc: dict) -> str:
     for k, kind, step in steps_of(doc):
         with at_step(k, kind):
             if kind == "split_lemma":
-                node = step.get("node")
-                if not (isinstance(node, list) and len(node) == 3):
-                    raise Malformed("node must be [p, l, q]")
-                node = tuple(integer(x, "node") for x in node)
-                split_lemma(n, L, *node)
-                lemma.add(node)
+                lemma.add(_lemma_step(step, n, L))
             elif kind == "rank_two_block":
                 level, block = integer(step.get("level"), "level"), integer(step.get("block"), "block")
-                rows, cols = step.get("rows"), step.get("cols")
                 require(1 <= level < L and 0 <= block < n, "level or block out of range")
-                if not (isinstance(rows, list) and isinstance(cols, list) and len(rows) == len(cols) == 2):
-                    raise Malformed("rows and cols must list two local indices")
-                r = np.array([integer(x, "rows") for x in rows], dtype=np.int64)
-                c = np.array([integer(x, "cols") for x in cols], dtype=np.int64)
-                require(((0 <= r) & (r < 1 << level)).all() and ((0 <= c) & (c < 1 << (L - level))).all()
-                        and r[0] != r[1] and c[0] != c[1], "local indices out of range or repeated")
+                r = np.array(index_list(step.get("rows"), 1 << level, "rows"), dtype=np.int64)
+                c = np.array(index_list(step.get("cols"), 1 << (L - level), "cols"), dtype=np.int64)
+                require(len(r) == len(c) == 2, "rows and cols must list two local indices each")
                 i, j = _block(L, 1, level, L, np.int64(block), r, c)
                 e = [[z.submatrix([int(a)], [int(perm[b])]) for b in j] for a in i]
                 require(not equal(product(e[0][0], e[1][1]), product(e[0][1], e[1][0])),
