@@ -1,0 +1,185 @@
+"""Exact equivalence of two networks: do they realize the same function?
+
+Verdicts (never a guess):
+
+* ``equivalent`` -- reductions and symmetry operations (:mod:`exactid.networks.actions`)
+  turn both networks into the same parameters; for one-hidden-layer relu-like networks,
+  alternatively, equal *hyperplane normal forms* (below).
+* ``not_equivalent`` -- a rational input point where ball-arithmetic enclosures (python-flint
+  ``arb``; exact rationals for piecewise-linear σ) of the two outputs are disjoint.
+* ``undecided`` -- neither could be shown (deep networks whose canonical forms differ but no
+  separating point was found, or different activations).
+
+Exact decision for one hidden layer: tanh/logistic through Sussmann reduction (irreducible
+networks with the same function differ by permutations and sign flips; constant units are
+kept as tanh(β) for distinct |β|, which are linearly independent over Q with 1), relu and
+leaky relu through the hyperplane normal form f(x) = Σ_H μ_H relu(h_H·(x,1)) + affine(x),
+h_H normalized with first nonzero input weight +1: two such functions are equal iff all μ_H
+and the affine parts agree (the relu(h_H·) are independent modulo affine functions).  When
+the procedure knows the networks differ it searches rational points until the enclosures
+separate (always succeeds in practice; otherwise the answer stays ``undecided``).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Optional, Sequence
+
+import flint
+
+from ..errors import InputError
+from .actions import net_activation, same_parameters
+from .format import Network
+from .sussmann import reduce_network
+
+Q = flint.fmpq
+
+
+@dataclass
+class EquivalenceResult:
+    verdict: str  # 'equivalent' | 'not_equivalent' | 'undecided'
+    reason: str
+    method: str = ""  # 'canonical_forms' | 'relu_normal_form' | 'ball_arithmetic' | ...
+    ops1: list = field(default_factory=list)
+    ops2: list = field(default_factory=list)
+    point: Optional[list] = None  # rational input (fmpq) separating the networks
+    output_index: Optional[int] = None
+    enclosures: Optional[tuple[list, list]] = None  # arb outputs of both networks at point
+    precision: int = 0
+
+
+# --------------------------------------------------------------------------- evaluation
+def evaluate_exact(net: Network, x: Sequence[Q]) -> list[Q]:
+    """Outputs of a piecewise-linear network at a rational point, exactly."""
+    pl = net_activation(net.activation).pl
+    if pl is None:
+        raise InputError(f"{net.activation} networks are not evaluated exactly; use evaluate_ball")
+    values = [_rat(v) for v in x]
+    for index, (w, b) in enumerate(zip(net.weights, net.biases)):
+        z = [sum((w[i, j] * values[j] for j in range(w.ncols())), Q(0)) + b[i, 0] for i in range(w.nrows())]
+        if index < net.depth - 1:
+            z = [_to_q(pl(Fraction(int(t.p), int(t.q)))) for t in z]
+        values = z
+    return values
+
+
+def evaluate_ball(net: Network, x: Sequence[Q], prec: int = 128) -> list[flint.arb]:
+    """Rigorous ``arb`` enclosures of the outputs at a rational point (exact for PL σ)."""
+    if net_activation(net.activation).pl is not None:
+        return [flint.arb(v) for v in evaluate_exact(net, x)]
+    old = flint.ctx.prec
+    flint.ctx.prec = prec
+    try:
+        values = [flint.arb(_rat(v)) for v in x]
+        for index, (w, b) in enumerate(zip(net.weights, net.biases)):
+            z = [sum((flint.arb(w[i, j]) * values[j] for j in range(w.ncols())), flint.arb(0)) + flint.arb(b[i, 0])
+                 for i in range(w.nrows())]
+            if index < net.depth - 1:
+                z = [t.tanh() if net.activation == "tanh" else 1 / (1 + (-t).exp()) for t in z]
+            values = z
+        return values
+    finally:
+        flint.ctx.prec = old
+
+
+def _rat(v) -> Q:
+    if isinstance(v, Q):
+        return v
+    f = Fraction(v)
+    return Q(f.numerator, f.denominator)
+
+
+def _to_q(f: Fraction) -> Q:
+    return Q(f.numerator, f.denominator)
+
+
+def separating_point(net1: Network, net2: Network, tries: int = 200, seed: int = 0,
+                     prec: int = 128) -> Optional[tuple[list, int, list, list, int]]:
+    """A rational point where the output enclosures are disjoint, or None."""
+    rng = random.Random(seed)
+    n = net1.widths[0]
+    candidates = [[Q(0)] * n]
+    for t in range(tries):
+        scale = [1, 3, 10][t % 3]
+        candidates.append([Q(rng.randint(-64 * scale, 64 * scale), 64) for _ in range(n)])
+    for x in candidates:
+        for p in (prec, 4 * prec):
+            out1, out2 = evaluate_ball(net1, x, p), evaluate_ball(net2, x, p)
+            for k, (y1, y2) in enumerate(zip(out1, out2)):
+                if not y1.overlaps(y2):
+                    return x, k, out1, out2, p
+            if all(y1.rad() == 0 and y2.rad() == 0 for y1, y2 in zip(out1, out2)):
+                break  # exact values: more precision cannot help
+    return None
+
+
+# --------------------------------------------------------------------------- relu normal form
+def relu_normal_form(net: Network) -> tuple[dict, list]:
+    """For a one-hidden-layer relu-like network: ({h: μ_h}, affine rows).
+
+    σ(z) = s_L z + (s_R - s_L) relu(z) (kink at 0); a unit with weights (w, β) = s λ h,
+    λ > 0, s = ±1, h with first nonzero entry of w equal to 1, contributes λ relu(s h·x̃) =
+    λ relu(h·x̃) - [s < 0] λ h·x̃.  Returns μ_h as tuples of output coefficients (zero ones
+    dropped) and the affine part as rows (input coefficients, then constant).
+    """
+    act = net_activation(net.activation)
+    if net.depth != 2 or act.pl is None or len(act.pl.kinks) != 1 or act.pl.kinks[0] != 0:
+        raise InputError("the relu normal form is for one-hidden-layer relu / leaky relu networks")
+    slope_left, slope_right = (_to_q(s) for s in act.pl.slopes)
+    jump = slope_right - slope_left
+    W1, b1, W2, b2 = net.weights[0], net.biases[0], net.weights[1], net.biases[1]
+    n, k = W1.ncols(), W2.nrows()
+    affine = [[Q(0)] * n + [b2[o, 0]] for o in range(k)]
+    mu: dict = {}
+    for i in range(W1.nrows()):
+        full = [W1[i, j] for j in range(n)] + [b1[i, 0]]
+        lead = next((x for x in full[:n] if x != 0), None)
+        if lead is None:  # constant unit
+            value = _to_q(act.pl(Fraction(int(full[n].p), int(full[n].q))))
+            for o in range(k):
+                affine[o][n] += W2[o, i] * value
+            continue
+        h = tuple(x / lead for x in full)
+        lam = abs(lead)
+        coeffs = mu.setdefault(h, [Q(0)] * k)
+        for o in range(k):
+            v = W2[o, i]
+            coeffs[o] += v * jump * lam
+            for j in range(n + 1):
+                affine[o][j] += v * slope_left * full[j] - (v * jump * lam * h[j] if lead < 0 else 0)
+    mu = {h: tuple(c) for h, c in mu.items() if any(x != 0 for x in c)}
+    return mu, affine
+
+
+# --------------------------------------------------------------------------- decision
+def decide_equivalence(net1: Network, net2: Network, prec: int = 128, seed: int = 0) -> EquivalenceResult:
+    """Decide whether two networks compute the same function (see the module docstring)."""
+    if net1.widths[0] != net2.widths[0] or net1.widths[-1] != net2.widths[-1]:
+        raise InputError(f"the networks have different input/output sizes: {net1.widths} vs {net2.widths}")
+    net_activation(net1.activation), net_activation(net2.activation)  # validate both names
+    if net1.activation == net2.activation:
+        red1, ops1 = reduce_network(net1)
+        red2, ops2 = reduce_network(net2)
+        if same_parameters(red1, red2):
+            return EquivalenceResult("equivalent", "reductions and symmetry operations map both networks onto "
+                                     "the same canonical parameters", "canonical_forms", ops1, ops2)
+        act = net_activation(net1.activation)
+        shallow_relu = net1.depth == 2 and net2.depth == 2 and act.pl is not None and act.normalizer != "sign"
+        if shallow_relu and relu_normal_form(red1) == relu_normal_form(red2):
+            return EquivalenceResult("equivalent", "equal hyperplane normal forms (one hidden layer)",
+                                     "relu_normal_form", ops1, ops2)
+        exact_decision = net1.depth == 2 and net2.depth == 2 and (shallow_relu or act.name in ("tanh", "logistic"))
+    else:
+        exact_decision = False
+    found = separating_point(net1, net2, seed=seed, prec=prec)
+    if found is not None:
+        x, k, out1, out2, p = found
+        return EquivalenceResult("not_equivalent", f"output {k} differs at a rational point (disjoint enclosures)",
+                                 "ball_arithmetic", point=x, output_index=k, enclosures=(out1, out2), precision=p)
+    if exact_decision:
+        return EquivalenceResult("undecided", "the networks are provably different (distinct reduced canonical "
+                                 "forms) but no rational point with disjoint enclosures was found")
+    return EquivalenceResult("undecided", "canonical forms differ and no separating point was found "
+                             "(deep networks: canonical forms are only a sufficient test)")
