@@ -223,3 +223,15 @@ def test_cli_demo_json(capsys):
         assert key in payload
     assert payload["recovered_fraction"] == 1.0 and payload["pipeline"]["gap_ok"]
     assert main(["recover", "--demo", "--widths", "6,x"]) == 2
+
+
+def test_hessians_near_zero_span_only_one_plus_d_directions_to_first_order():
+    # The structural reason documented in docs/recovery.md: H(x) = H(0) + DH(0)[x] + O(|x|^2), so
+    # Hessians at radius r span 1 + d directions up to O(r^2) even when the network has more
+    # neurons (here d = 5, hidden (5, 3): m = 8 > 1 + d = 6). Checked with hand-derived Hessians.
+    net = random_pyramidal([5, 5, 3, 1], "tanh", seed=0)
+    points = sample_sphere(40, 5, 1e-3, np.random.default_rng(0))
+    stack = sym_vec(np.array([analytic_hessian_two_layers(net, x) for x in points]))
+    s = np.linalg.svd(stack, compute_uv=False)
+    assert s[5] / s[6] > 100  # a drop after the 6th singular value
+    assert s[7] / s[8] < 10  # and none at m = 8
