@@ -25,17 +25,11 @@ MAX_PRIME = (1 << 63) - 1
 
 _INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
 _RATIONAL = re.compile(r"(-?[0-9]+)(?:/([0-9]+))?", re.ASCII)
-# Deterministic Miller-Rabin bases for every n < 3.3e24 (covers every word-size modulus).
-_MR_BASES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41)
 
 
 def _short(value: Any) -> str:
-    """A bounded, printable rendering of a value for error messages."""
-    try:
-        text = repr(value) if isinstance(value, str) else str(type(value).__name__)
-    except RecursionError:  # pragma: no cover - repr of a str cannot recurse
-        text = "?"
-    return text[:40]
+    """A bounded rendering for error messages (never recurses into nested data)."""
+    return (repr(value) if isinstance(value, str) else type(value).__name__)[:40]
 
 
 def _digits(text: str, what: str) -> int:
@@ -88,28 +82,8 @@ def index_list(value: Any, bound: int, what: str) -> list[int]:
 
 
 def is_prime(n: int) -> bool:
-    """Deterministic primality for n < 3.3e24 (Miller-Rabin with fixed bases), flint above."""
-    if n < 2:
-        return False
-    for q in _MR_BASES:
-        if n % q == 0:
-            return n == q
-    if n >= 3_317_044_064_679_887_385_961_981:
-        return bool(flint.fmpz(n).is_prime())
-    d, s = n - 1, 0
-    while d % 2 == 0:
-        d, s = d // 2, s + 1
-    for a in _MR_BASES:
-        x = pow(a, d, n)
-        if x in (1, n - 1):
-            continue
-        for _ in range(s - 1):
-            x = x * x % n
-            if x == n - 1:
-                break
-        else:
-            return False
-    return True
+    """Proven primality (flint's ``fmpz_is_prime`` certifies, it never guesses)."""
+    return n >= 2 and bool(flint.fmpz(n).is_prime())
 
 
 def prime_factors(n: int) -> list[int]:
