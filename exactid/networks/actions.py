@@ -66,11 +66,15 @@ class NetActivation:
 
 def net_activation(name: str) -> NetActivation:
     """The operations' view of a network activation name."""
-    act = activation(name)
-    if act.name == "tanh":
+    # tanh and logistic: their groups {id, (t -> -t, y -> -y)} and {id, (t -> -t, y -> 1 - y)}
+    # are computed by affine_symmetries (and tested); avoid the SymPy work on every call here.
+    if name == "tanh":
         return NetActivation("tanh", "sign", (Q(-1), Q(0)))
-    if act.name == "logistic":
+    if name == "logistic":
         return NetActivation("logistic", "sign", (Q(-1), Q(1)))
+    if not isinstance(name, str) or not (name in ("relu", "hardtanh") or name.startswith("leaky_relu")):
+        raise InputError(f"network activation {name!r} is not supported here (supported: {', '.join(NETWORK_ACTIVATIONS)})")
+    act = activation(name)
     if act.kind == "pl" and act.name == "hardtanh":
         return NetActivation("hardtanh", "sign", (Q(-1), Q(0)), act.pl)
     if act.kind == "pl" and (act.name == "relu" or act.name.startswith("leaky_relu")):

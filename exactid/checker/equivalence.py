@@ -1,0 +1,244 @@
+"""Network equivalence claims: two networks compute the same function, or they do not.
+
+``equivalent``: steps are function-preserving operations, each tagged ``"network": 1 | 2``,
+applied exactly (rationals) to the named network, then a final comparison step:
+``same_parameters`` (the two results are identical) or ``relu_normal_form`` (one hidden
+layer relu-like; equal hyperplane normal forms).  Every ``neuron_symmetry`` is checked to be
+a symmetry of σ here, from σ's definition.
+``not_equivalent``: one ``separating_point`` step: a rational x and an output index k; the
+checker evaluates both networks at x in ball arithmetic (exactly for piecewise-linear σ) and
+requires the two enclosures of output k to be disjoint.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import flint
+
+from .arith import integer, rational
+from .core import at_step, claim_handler, require, steps_of
+from .errors import Malformed
+
+MAX_UNITS = 100_000  # weights per network
+OPS = ("neuron_symmetry", "permute_neurons", "remove_neuron", "merge_neurons", "fold_constant_neuron")
+
+
+def activation(name) -> tuple:
+    """('ode', P coefficients low->high, σ(0)) or ('pl', kinks, slopes, σ(first kink))."""
+    if name == "tanh":
+        return ("ode", (1, 0, -1), Fraction(0))
+    if name == "logistic":
+        return ("ode", (0, 1, -1), Fraction(1, 2))
+    if name == "relu":
+        return ("pl", (Fraction(0),), (Fraction(0), Fraction(1)), Fraction(0))
+    if name == "hardtanh":
+        return ("pl", (Fraction(-1), Fraction(1)), (Fraction(0), Fraction(1), Fraction(0)), Fraction(-1))
+    if isinstance(name, str) and name.startswith("leaky_relu:"):
+        slope = rational(name[len("leaky_relu:"):], "leaky relu slope")
+        require(slope != 1, "leaky_relu:1 is not an activation here")
+        return ("pl", (Fraction(0),), (slope, Fraction(1)), Fraction(0))
+    raise Malformed(f"unsupported activation {str(name)[:30]!r}")
+
+
+def pl_value(spec: tuple, t: Fraction) -> Fraction:
+    _, kinks, slopes, value = spec
+    position = kinks[0]
+    if t <= position:
+        return value + slopes[0] * (t - position)
+    for k in range(1, len(kinks) + 1):
+        right = kinks[k] if k < len(kinks) else None
+        if right is None or t <= right:
+            return value + slopes[k] * (t - position)
+        value, position = value + slopes[k] * (right - position), right
+    raise AssertionError  # pragma: no cover
+
+
+def is_symmetry(spec: tuple, a: Fraction, b: Fraction, c: Fraction, d: Fraction) -> bool:
+    """σ(a t + b) == c σ(t) + d for all real t (a, c != 0), decided exactly."""
+    if spec[0] == "pl":
+        # both sides are continuous and piecewise linear with breakpoints among these points
+        points = set(spec[1]) | {(k - b) / a for k in spec[1]}
+        points |= {min(points) - 1, max(points) + 1}
+        return all(pl_value(spec, a * t + b) == c * pl_value(spec, t) + d for t in points)
+    # σ' = P(σ): a P(c u + d) == c P(u) as polynomials and σ(b) = c σ(0) + d; for rational
+    # b != 0, σ(b) is transcendental (Lindemann) while c σ(0) + d is rational, so b = 0.
+    p0, p1, p2 = spec[1]
+    composed = (p0 + p1 * d + p2 * d * d, p1 * c + 2 * p2 * c * d, p2 * c * c)
+    return b == 0 and d == spec[2] * (1 - c) and all(a * x == c * y for x, y in zip(composed, (p0, p1, p2)))
+
+
+def constant_value(spec: tuple, beta: Fraction):
+    if spec[0] == "pl":
+        return pl_value(spec, beta)
+    require(beta == 0, "σ(β) is not rational for β != 0")
+    return spec[2]
+
+
+def parse_network(obj, what: str) -> tuple[str, list]:
+    """(activation, layers) with layers = [[W rows (lists of Fractions), b (list)], ...]."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("layers"), list) or not obj["layers"]:
+        raise Malformed(f"{what}: expected an object with a non-empty 'layers' list")
+    layers, width, count = [], None, 0
+    for k, layer in enumerate(obj["layers"]):
+        if not isinstance(layer, dict) or not isinstance(layer.get("W"), list) or not isinstance(layer.get("b"), list):
+            raise Malformed(f"{what} layer {k}: needs lists 'W' and 'b'")
+        W = layer["W"]
+        if not W or not all(isinstance(r, list) and r and len(r) == len(W[0]) for r in W):
+            raise Malformed(f"{what} layer {k}: W must be a non-empty rectangular list of rows")
+        count += len(W) * (len(W[0]) + 1)
+        if count > MAX_UNITS or len(layer["b"]) != len(W) or (width is not None and len(W[0]) != width):
+            raise Malformed(f"{what} layer {k}: inconsistent shapes or too large")
+        layers.append([[[rational(x, f"{what} W") for x in r] for r in W], [rational(x, f"{what} b") for x in layer["b"]]])
+        width = len(W)
+    activation(obj.get("activation"))
+    return obj["activation"], layers
+
+
+def apply_op(spec: tuple, layers: list, step: dict) -> None:
+    kind, layer = step["kind"], integer(step.get("layer"), "layer")
+    if not 0 <= layer < len(layers) - 1:
+        raise Malformed(f"layer {layer} is not a hidden layer")
+    (W, b), (V, c_out) = layers[layer], layers[layer + 1]
+
+    def unit(key):
+        i = integer(step.get(key), key)
+        if not 0 <= i < len(W):
+            raise Malformed(f"{key} {i} out of range")
+        return i
+
+    def drop(i):
+        require(len(W) > 1, "a hidden layer may not become empty")
+        del W[i], b[i]
+        for row in V:
+            del row[i]
+
+    if kind == "neuron_symmetry":
+        i = unit("neuron")
+        a, s, c, d = (rational(step.get(k), k) for k in "abcd")
+        require(a != 0 and c != 0, "a and c must be nonzero")
+        require(is_symmetry(spec, a, s, c, d), f"({a}, {s}, {c}, {d}) is not a symmetry of the activation")
+        W[i], b[i] = [a * w for w in W[i]], a * b[i] + s
+        for k, row in enumerate(V):
+            c_out[k] -= row[i] * d / c
+            row[i] /= c
+    elif kind == "permute_neurons":
+        perm = step.get("permutation")
+        if not isinstance(perm, list) or sorted(p if isinstance(p, int) else -1 for p in perm) != list(range(len(W))):
+            raise Malformed("'permutation' must be a permutation of the layer's units")
+        W[:], b[:] = [W[p] for p in perm], [b[p] for p in perm]
+        V[:] = [[row[p] for p in perm] for row in V]
+    elif kind == "remove_neuron":
+        i = unit("neuron")
+        require(all(row[i] == 0 for row in V), "the unit's outgoing weights are not zero")
+        drop(i)
+    elif kind == "merge_neurons":
+        i, j = unit("keep"), unit("drop")
+        require(i != j and W[i] == W[j] and b[i] == b[j], "the merged units are not identical")
+        for row in V:
+            row[i] += row[j]
+        drop(j)
+    else:  # fold_constant_neuron
+        i = unit("neuron")
+        require(all(w == 0 for w in W[i]), "the unit's incoming weights are not zero")
+        value = constant_value(spec, b[i])
+        for k, row in enumerate(V):
+            c_out[k] += row[i] * value
+        drop(i)
+
+
+def relu_normal_form(spec: tuple, layers: list) -> tuple:
+    """({h: μ_h}, affine rows) of a one-hidden-layer network with one kink at 0 (see the docs)."""
+    require(spec[0] == "pl" and spec[1] == (0,) and len(layers) == 2, "relu normal form needs one hidden layer "
+            "and a single kink at 0")
+    (W, b), (V, c_out) = layers
+    left, jump = spec[2][0], spec[2][1] - spec[2][0]
+    n = len(W[0])
+    affine = [[Fraction(0)] * n + [c_out[o]] for o in range(len(V))]
+    mu = {}
+    for i, row in enumerate(W):
+        full = row + [b[i]]
+        lead = next((x for x in row if x != 0), None)
+        if lead is None:
+            for o in range(len(V)):
+                affine[o][n] += V[o][i] * pl_value(spec, b[i])
+            continue
+        h = tuple(x / lead for x in full)
+        coeffs = mu.setdefault(h, [Fraction(0)] * len(V))
+        for o in range(len(V)):
+            coeffs[o] += V[o][i] * jump * abs(lead)
+            for j in range(n + 1):
+                affine[o][j] += V[o][i] * left * full[j] - (V[o][i] * jump * abs(lead) * h[j] if lead < 0 else 0)
+    return {h: tuple(v) for h, v in mu.items() if any(v)}, affine
+
+
+def outputs(spec: tuple, layers: list, x: list) -> list:
+    """arb enclosures of the outputs at x (exact rationals for piecewise-linear σ)."""
+    exact = spec[0] == "pl"
+    num = (lambda q: q) if exact else (lambda q: flint.arb(flint.fmpq(q.numerator, q.denominator)))
+    values = [num(v) for v in x]
+    for k, (W, b) in enumerate(layers):
+        z = [sum((num(w) * v for w, v in zip(row, values)), num(Fraction(0))) + num(bi) for row, bi in zip(W, b)]
+        if k < len(layers) - 1:
+            if exact:
+                z = [pl_value(spec, t) for t in z]
+            else:
+                z = [t.tanh() if spec[1] == (1, 0, -1) else 1 / (1 + (-t).exp()) for t in z]
+        values = z
+    return [flint.arb(flint.fmpq(v.numerator, v.denominator)) if exact else v for v in values]
+
+
+@claim_handler("network_equivalence")
+def check_network_equivalence(doc: dict) -> str:
+    claim, data = doc["claim"], doc.get("data")
+    if not isinstance(data, dict):
+        raise Malformed("'data' must be an object")
+    name1, net1 = parse_network(data.get("network1"), "network1")
+    name2, net2 = parse_network(data.get("network2"), "network2")
+    verdict = claim.get("verdict")
+    steps = steps_of(doc)
+    if verdict == "equivalent":
+        require(name1 == name2, "equivalence by operations needs the same activation")
+        spec, nets, compared = activation(name1), {1: net1, 2: net2}, False
+        for k, kind, step in steps:
+            with at_step(k, kind):
+                require(not compared, "no step may follow the final comparison")
+                if kind in OPS:
+                    which = step.get("network")
+                    if which not in (1, 2):
+                        raise Malformed("'network' must be 1 or 2")
+                    apply_op(spec, nets[which], step)
+                elif kind == "same_parameters":
+                    require(net1 == net2, "the transformed networks differ")
+                    compared = True
+                elif kind == "relu_normal_form":
+                    require(relu_normal_form(spec, net1) == relu_normal_form(spec, net2), "the normal forms differ")
+                    compared = True
+                else:
+                    raise Malformed(f"step kind {kind!r} does not belong in an equivalence certificate")
+        require(compared, "no final comparison step")
+        return f"two {name1} networks compute the same function ({len(steps) - 1} operations)"
+    if verdict != "not_equivalent":
+        raise Malformed("claim.verdict must be 'equivalent' or 'not_equivalent'")
+    require(len(net1[0][0][0]) == len(net2[0][0][0]), "the networks have different input sizes")
+    require(len(steps) == 1 and steps[0][1] == "separating_point", "expected exactly one 'separating_point' step")
+    k, kind, step = steps[0]
+    with at_step(k, kind):
+        x = step.get("x")
+        if not isinstance(x, list) or len(x) != len(net1[0][0][0]):
+            raise Malformed("'x' must be a rational vector of the input size")
+        x = [rational(v, "x") for v in x]
+        prec = integer(step.get("precision"), "precision")
+        require(16 <= prec <= 20_000, "precision must lie in 16..20000 bits")
+        old = flint.ctx.prec
+        flint.ctx.prec = prec
+        try:
+            out1 = outputs(activation(name1), net1, x)
+            out2 = outputs(activation(name2), net2, x)
+        finally:
+            flint.ctx.prec = old
+        o = integer(step.get("output"), "output")
+        if not 0 <= o < min(len(out1), len(out2)):
+            raise Malformed("output index out of range")
+        require(not out1[o].overlaps(out2[o]), f"the enclosures of output {o} intersect")
+    return f"a {name1} and a {name2} network differ at a rational point (output {o})"
