@@ -21,7 +21,8 @@ from .core import at_step, claim_handler, require, steps_of
 from .errors import Malformed
 
 MAX_UNITS = 100_000  # weights per network
-OPS = ("neuron_symmetry", "permute_neurons", "remove_neuron", "merge_neurons", "fold_constant_neuron")
+OPS = ("neuron_symmetry", "permute_neurons", "remove_neuron", "merge_neurons", "fold_constant_neuron",
+       "zero_dead_neuron")
 
 
 def activation(name) -> tuple:
@@ -138,13 +139,17 @@ def apply_op(spec: tuple, layers: list, step: dict) -> None:
         for row in V:
             row[i] += row[j]
         drop(j)
-    else:  # fold_constant_neuron
+    elif kind == "zero_dead_neuron":
+        i = unit("neuron")
+        require(all(row[i] == 0 for row in V), "the unit's outgoing weights are not zero")
+        W[i], b[i] = [Fraction(0)] * len(W[i]), Fraction(0)
+    else:  # fold_constant_neuron: v σ(β) moves into the next bias
         i = unit("neuron")
         require(all(w == 0 for w in W[i]), "the unit's incoming weights are not zero")
         value = constant_value(spec, b[i])
         for k, row in enumerate(V):
             c_out[k] += row[i] * value
-        drop(i)
+            row[i] = Fraction(0)
 
 
 def relu_normal_form(spec: tuple, layers: list) -> tuple:

@@ -12,7 +12,9 @@ it change ``weights[l]``, ``biases[l]`` (incoming side) and ``weights[l+1]``, ``
 * ``remove_neuron`` {layer, neuron}: its outgoing column is zero (the layer keeps >= 1 neuron).
 * ``merge_neurons`` {layer, keep, drop}: identical incoming rows and biases; outgoing columns add.
 * ``fold_constant_neuron`` {layer, neuron}: zero incoming row and σ(β) rational; the constant
-  v σ(β) moves into the next bias and the neuron is removed.
+  v σ(β) moves into the next bias and the outgoing column becomes zero (the unit is then dead).
+* ``zero_dead_neuron`` {layer, neuron}: the outgoing column is zero; the incoming row and bias
+  are set to zero (used for the last unit of a layer, which cannot be removed).
 
 Network activations supported here: ``relu``, ``leaky_relu:P/Q``, ``hardtanh``, ``tanh``,
 ``logistic`` (``exp`` and others have no nontrivial rational symmetries; they are refused).
@@ -179,7 +181,14 @@ def apply_operation(params: Params, op: dict) -> None:
             raise DomainError("fold_constant_neuron: not a constant neuron with a rational value")
         for k, row in enumerate(params.W[layer + 1]):
             params.b[layer + 1][k] += row[i] * value
-        params.drop(layer, i)
+            row[i] = Q(0)
+    elif kind == "zero_dead_neuron":
+        i = op["neuron"]
+        _check_hidden(params, layer, i)
+        if any(v != 0 for v in params.outgoing(layer, i)):
+            raise DomainError("zero_dead_neuron: the outgoing weights are not all zero")
+        params.W[layer][i] = [Q(0)] * len(params.W[layer][i])
+        params.b[layer][i] = Q(0)
     else:
         raise InputError(f"unknown operation {kind!r}")
 

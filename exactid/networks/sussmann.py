@@ -81,7 +81,7 @@ def reduce_network(net: Network) -> tuple[Network, list[dict]]:
 
     Returns the reduced network, in canonical form layer by layer, and the operations
     (see :mod:`exactid.networks.actions`) that turn ``net`` into it.  Each hidden layer keeps
-    at least one unit (a dead last unit is kept as it is).
+    at least one unit (a dead last unit is kept with zero weights).
     """
     act = net_activation(net.activation)
     params = Params(net)
@@ -101,15 +101,21 @@ def reduce_network(net: Network) -> tuple[Network, list[dict]]:
                     run({"kind": "merge_neurons", "layer": layer, "keep": i, "drop": i + 1})
                     changed = True
                     break
-            if changed or params.width(layer) == 1:
+            if changed:
                 continue
             for i in range(params.width(layer)):
-                if all(v == 0 for v in params.outgoing(layer, i)):
+                outgoing_zero = all(v == 0 for v in params.outgoing(layer, i))
+                incoming_zero = all(w == 0 for w in params.W[layer][i])
+                if not outgoing_zero and incoming_zero and act.rational_value(params.b[layer][i]) is not None:
+                    run({"kind": "fold_constant_neuron", "layer": layer, "neuron": i})
+                    changed = True
+                    break
+                if outgoing_zero and params.width(layer) > 1:
                     run({"kind": "remove_neuron", "layer": layer, "neuron": i})
                     changed = True
                     break
-                if all(w == 0 for w in params.W[layer][i]) and act.rational_value(params.b[layer][i]) is not None:
-                    run({"kind": "fold_constant_neuron", "layer": layer, "neuron": i})
+                if outgoing_zero and not (incoming_zero and params.b[layer][i] == 0):
+                    run({"kind": "zero_dead_neuron", "layer": layer, "neuron": i})
                     changed = True
                     break
     return params.network(), ops
