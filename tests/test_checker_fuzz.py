@@ -143,7 +143,7 @@ def test_mutated_bundled_certificates_never_crash():
     budget = 12.0 / len(bases)  # seconds per base certificate
     for base in bases:
         start = time.perf_counter()
-        check_document(base)
+        assert_never_crashes(base)  # (validity of proofs/ is exactid check's business)
         once = max(time.perf_counter() - start, 1e-4)
         for _ in range(max(3, min(150, int(budget / once)))):
             assert_never_crashes(mutate(base, rng))
