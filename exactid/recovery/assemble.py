@@ -7,9 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import InputError
 from .network import FloatNetwork
-from .span import SpanEstimate, sym_vec
 
 
 @dataclass

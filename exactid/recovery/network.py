@@ -156,7 +156,6 @@ class FloatNetwork:
             derivs.append(d1)
         out = acts[-1] @ self.weights[-1].T + self.biases[-1]
         diff = out - Y.reshape(out.shape)
-        n = X.shape[0]
         loss = float(np.mean(diff * diff))
         delta = 2.0 * diff / diff.size
         grads: list[np.ndarray] = []
@@ -165,7 +164,6 @@ class FloatNetwork:
             grads.append((delta.T @ acts[layer]).ravel())
             if layer:
                 delta = (delta @ self.weights[layer]) * derivs[layer - 1]
-        del n
         return loss, np.concatenate(grads[::-1])
 
 

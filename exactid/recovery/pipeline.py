@@ -10,7 +10,7 @@ shifts by least squares (:mod:`.assemble`); Levenberg–Marquardt fine-tuning on
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
 import numpy as np
@@ -19,7 +19,7 @@ from ..errors import InputError
 from .assemble import Assignment, assign_layers, initial_network
 from .finetune import levenberg_marquardt
 from .hessians import CountingOracle, finite_difference_hessians, queries_per_hessian
-from .network import ACTIVATIONS, FloatNetwork, sample_ball, sample_sphere
+from .network import ACTIVATIONS, FloatNetwork, sample_ball, sample_sphere  # noqa: F401
 from .rank_one import RankOneCandidates, rank_one_candidates
 from .span import SpanEstimate, estimate_span
 
@@ -190,4 +190,4 @@ class _null_progress:
         pass
 
 
-__all__ = ["RecoveryConfig", "RecoveryResult", "recover", "queries_per_hessian", "asdict"]
+__all__ = ["RecoveryConfig", "RecoveryResult", "recover", "queries_per_hessian"]
