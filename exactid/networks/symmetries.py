@@ -42,6 +42,14 @@ _MAX_DEGREE = 6
 
 
 # --------------------------------------------------------------------------- affine maps
+def _exact(value: Any) -> sympy.Expr:
+    """A SymPy number; Fractions and floats are converted exactly (never approximated)."""
+    if isinstance(value, Fraction):
+        return sympy.Rational(value.numerator, value.denominator)
+    expr = sympy.sympify(value)
+    return expr.xreplace({f: sympy.Rational(f) for f in expr.atoms(sympy.Float)})
+
+
 @dataclass(frozen=True)
 class AffineMap:
     """``t -> scale * t + shift`` with exact SymPy coefficients (scale != 0)."""
@@ -50,8 +58,8 @@ class AffineMap:
     shift: Any
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "scale", sympy.nsimplify(sympy.sympify(self.scale)))
-        object.__setattr__(self, "shift", sympy.nsimplify(sympy.sympify(self.shift)))
+        object.__setattr__(self, "scale", _exact(self.scale))
+        object.__setattr__(self, "shift", _exact(self.shift))
         if self.scale == 0:
             raise DomainError("an affine symmetry needs an invertible map (scale != 0)")
 
@@ -315,8 +323,8 @@ class AffineSymmetryGroup:
         if act.kind == "pl":
             return pl_symmetry_holds(act.pl, element)
         a, b, c, d = element.numbers()
-        identity = sympy.expand(a * act.poly.as_expr().subs(_U, c * _U + d) - c * act.poly.as_expr())
-        if sympy.simplify(identity) != 0:
+        identity = sympy.Poly(sympy.expand(a * act.poly.as_expr().subs(_U, c * _U + d) - c * act.poly.as_expr()), _U)
+        if not all(_is_zero(coeff) for coeff in identity.all_coeffs()):
             return False
         gap = act.expr.subs(T, b) - (c * act.expr.subs(T, 0) + d)
         return _is_zero(gap)
@@ -343,6 +351,15 @@ class AffineSymmetryGroup:
 
 def _is_zero(expr: sympy.Expr) -> bool:
     """Exact zero test for the constants met here (rational arguments of exp/tanh/...)."""
+    if expr == 0:
+        return True
+    if expr.is_Rational:
+        return False
+    # cheap proof of nonzero first: evalf raises its working precision until the requested
+    # digits are correct, so a value far from 0 at 30 digits is nonzero
+    value = sympy.N(expr, 30)
+    if value.is_Number and abs(value) > sympy.Float("1e-20"):
+        return False
     simplified = sympy.simplify(expr)
     if simplified == 0:
         return True
