@@ -1,0 +1,306 @@
+"""Network actions, canonical forms, Sussmann reduction and certified equivalence."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from fractions import Fraction
+
+import flint
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from exactid.certify.equivalence import equivalence_certificate
+from exactid.checker import check_document
+from exactid.checker.core import Rejected
+from exactid.cli.main import main
+from exactid.errors import DomainError, InputError
+from exactid.networks.actions import apply_operations, canonical_form, orbit, random_orbit_member
+from exactid.networks.equivalence import (decide_equivalence, evaluate_ball, evaluate_exact, relu_normal_form)
+from exactid.networks.format import Network, network_from_json
+from exactid.networks.sussmann import reduce_network, reducibility, sussmann_reduce
+
+ACTS = ["tanh", "logistic", "relu", "leaky_relu:1/10", "hardtanh"]
+NUMPY = {"tanh": np.tanh, "logistic": lambda z: 1 / (1 + np.exp(-z)), "relu": lambda z: np.maximum(z, 0),
+         "leaky_relu:1/10": lambda z: np.where(z > 0, z, z / 10), "hardtanh": lambda z: np.clip(z, -1, 1)}
+
+
+def random_net(act: str, widths, seed: int) -> Network:
+    rng = random.Random(seed)
+    layers = [([[Fraction(rng.randint(-6, 6), rng.randint(1, 3)) for _ in range(widths[k])] for _ in range(widths[k + 1])],
+               [Fraction(rng.randint(-4, 4), rng.randint(1, 2)) for _ in range(widths[k + 1])])
+              for k in range(len(widths) - 1)]
+    return Network.from_lists(act, layers)
+
+
+def numpy_outputs(net: Network, X: np.ndarray) -> np.ndarray:
+    ws, bs = net.to_numpy()
+    h = X.T
+    for k, (w, b) in enumerate(zip(ws, bs)):
+        h = w @ h + b[:, None]
+        if k < len(ws) - 1:
+            h = NUMPY[net.activation](h)
+    return h.T
+
+
+def certified(net1, net2, verdict):
+    result = decide_equivalence(net1, net2)
+    assert result.verdict == verdict, result.reason
+    cert = equivalence_certificate(net1, net2, result)
+    assert "function" in check_document(json.loads(json.dumps(cert))) or verdict == "not_equivalent"
+    return cert
+
+
+@pytest.mark.parametrize("act", ACTS)
+@pytest.mark.parametrize("widths", [(3, 4, 2), (2, 3, 3, 1)])
+def test_random_orbit_members_are_equivalent_with_valid_certificates(act, widths):
+    net = random_net(act, widths, hash((act, widths)) % 1000)
+    rng = random.Random(7)
+    for _ in range(3):
+        other, ops = random_orbit_member(net, rng)
+        assert np.allclose(numpy_outputs(net, np.random.default_rng(0).normal(size=(20, widths[0])) * 2),
+                           numpy_outputs(other, np.random.default_rng(0).normal(size=(20, widths[0])) * 2))
+        certified(net, other, "equivalent")
+        assert canonical_form(other)[0].to_json() == canonical_form(net)[0].to_json()
+
+
+@pytest.mark.parametrize("act", ["tanh", "logistic", "hardtanh"])
+def test_whole_finite_orbit(act):
+    net = random_net(act, (2, 3, 1), 11)
+    members = list(orbit(net))
+    assert len(members) == 6 * 8  # 3! permutations x 2^3 reflections
+    canon = canonical_form(net)[0].to_json()
+    distinct = {json.dumps(m.to_json()) for m, _ in members}
+    assert len(distinct) == 48  # a generic network has a free orbit
+    for member, ops in members[::5]:
+        assert apply_operations(net, ops).to_json() == member.to_json()
+        assert canonical_form(member)[0].to_json() == canon
+        certified(net, member, "equivalent")
+
+
+def test_relu_orbit_with_scalings():
+    net = random_net("relu", (2, 2, 1), 5)
+    members = list(orbit(net, scalings=[1, 2, "1/3"]))
+    assert len(members) == 2 * 9
+    for member, _ in members:
+        assert canonical_form(member)[0].to_json() == canonical_form(net)[0].to_json()
+
+
+@pytest.mark.parametrize("act", ACTS)
+def test_small_perturbations_are_not_equivalent(act):
+    net = random_net(act, (3, 4, 2), 3)
+    rng = random.Random(1)
+    for trial in range(3):
+        other, _ = random_orbit_member(net, rng)
+        js = other.to_json()
+        layer = rng.randrange(2)
+        row = rng.randrange(len(js["layers"][layer]["W"]))
+        col = rng.randrange(len(js["layers"][layer]["W"][row]))
+        js["layers"][layer]["W"][row][col] = str(Fraction(js["layers"][layer]["W"][row][col]) + Fraction(1, 997))
+        perturbed = network_from_json(js)
+        cert = certified(net, perturbed, "not_equivalent")
+        step = cert["steps"][0]
+        x = np.array([[float(Fraction(v)) for v in step["x"]]])
+        y1, y2 = numpy_outputs(net, x)[0, step["output"]], numpy_outputs(perturbed, x)[0, step["output"]]
+        assert abs(y1 - y2) > 1e-12  # float oracle agrees that they differ there
+
+
+def reducible_tanh_like(act: str) -> Network:
+    # unit 1 = -unit 0 (same up to the reflection), unit 2 dead, unit 3 constant with rational value,
+    # unit 4 a duplicate of unit 0, unit 5 constant with a transcendental value (kept)
+    return Network.from_lists(act, [
+        ([[1, 2], [-1, -2], [5, 1], [0, 0], [1, 2], [0, 0]], [1, -1, 3, 0, 1, "1/2"]),
+        ([[2, 3, 0, 4, -1, 1], [1, 1, 0, 1, 1, 2]], [0, "1/3"])])
+
+
+@pytest.mark.parametrize("act", ["tanh", "logistic"])
+def test_sussmann_reduction_preserves_the_function(act):
+    net = reducible_tanh_like(act)
+    reasons = {r.reason for r in reducibility(net)}
+    assert reasons == {"zero_outgoing", "zero_incoming", "equal_up_to_symmetry"}
+    reduced, ops, found = sussmann_reduce(net)
+    assert reduced.widths == [2, 2, 2]  # the sign pair merged, dead and rational constant units gone
+    assert apply_operations(net, ops).to_json() == reduced.to_json()
+    assert [r.reason for r in reducibility(reduced)] == ["zero_incoming"]  # tanh(1/2) cannot be folded over Q
+    rng = random.Random(3)
+    for _ in range(10):
+        x = [flint.fmpq(rng.randint(-50, 50), 7) for _ in range(2)]
+        for y1, y2 in zip(evaluate_ball(net, x, 200), evaluate_ball(reduced, x, 200)):
+            assert y1.overlaps(y2) and (y1 - y2).rad() < 1e-50
+    certified(net, reduced, "equivalent")
+
+
+def test_relu_reduction_is_exact():
+    net = Network.from_lists("relu", [([[1, 2], [2, 4], [3, -1], [0, 0], [-1, 5]], [1, 2, 0, 3, -2]),
+                                      ([[1, 2, 0, 1, 3]], [0])])
+    reduced, ops = reduce_network(net)
+    assert reduced.widths == [2, 2, 1]
+    assert reducibility(reduced) == []
+    rng = random.Random(4)
+    for _ in range(20):
+        x = [flint.fmpq(rng.randint(-50, 50), 7) for _ in range(2)]
+        assert evaluate_exact(net, x) == evaluate_exact(reduced, x)
+    certified(net, reduced, "equivalent")
+
+
+def test_sussmann_constant_units_decided_exactly():
+    a = Network.from_lists("tanh", [([[0], [0], [1]], [1, -1, 0]), ([[3, 1, 1]], [0])])
+    b = Network.from_lists("tanh", [([[0], [1]], [1, 0]), ([[2, 1]], [0])])  # 3 tanh(1) + tanh(-1) = 2 tanh(1)
+    certified(a, b, "equivalent")
+    c = Network.from_lists("tanh", [([[0], [1]], [2, 0]), ([[1, 1]], [0])])
+    certified(a, c, "not_equivalent")
+    with pytest.raises(DomainError):
+        sussmann_reduce(random_net("relu", (2, 2, 1), 0))
+
+
+def test_relu_hyperplane_normal_form():
+    a = Network.from_lists("relu", [([[1], [-1]], [0, 0]), ([[1, -1]], [0])])  # x
+    b = Network.from_lists("relu", [([[2], [-1]], [2, -1]), ([["1/2", -1]], [-1])])  # also x
+    cert = certified(a, b, "equivalent")
+    assert cert["steps"][-1]["kind"] == "relu_normal_form"
+    mu, affine = relu_normal_form(a)
+    assert mu == {} and affine == [[1, 0]]
+    c = Network.from_lists("relu", [([[2], [-1]], [2, -1]), ([["1/2", -1]], [0])])  # x + 1
+    certified(a, c, "not_equivalent")
+
+
+def test_deep_networks_undecided_or_decided():
+    a = random_net("tanh", (2, 3, 3, 1), 1)
+    other, _ = random_orbit_member(a, random.Random(0))
+    certified(a, other, "equivalent")
+    b = Network.from_lists("relu", [([[1]], [0]), ([[1]], [0]), ([[1]], [0])])
+    c = Network.from_lists("relu", [([[1]], [0]), ([[2]], [0]), ([["1/2"]], [0])])
+    # same function, canonical forms differ after the first layer only through the scale: still equivalent
+    assert decide_equivalence(b, c).verdict in ("equivalent", "undecided")
+
+
+def test_mismatched_inputs_rejected():
+    with pytest.raises(InputError):
+        decide_equivalence(random_net("tanh", (2, 2, 1), 0), random_net("tanh", (3, 2, 1), 0))
+    with pytest.raises(InputError):
+        decide_equivalence(random_net("exp", (2, 2, 1), 0), random_net("exp", (2, 2, 1), 0))
+
+
+# ----------------------------------------------------------------------------- tamper tests
+def orbit_certificate(act="tanh", seed=2):
+    net = random_net(act, (2, 3, 1), seed)
+    other, _ = random_orbit_member(net, random.Random(seed))
+    return net, other, certified(net, other, "equivalent")
+
+
+def rejected(cert, match):
+    with pytest.raises(Rejected, match=match):
+        check_document(cert)
+
+
+def test_tamper_neuron_symmetry():
+    _, _, cert = orbit_certificate("logistic")
+    step = next(s for s in cert["steps"] if s["kind"] == "neuron_symmetry")
+    bad = copy.deepcopy(cert)
+    next(s for s in bad["steps"] if s["kind"] == "neuron_symmetry")["d"] = 0  # (-t, -y) is no logistic symmetry
+    rejected(bad, "not a symmetry")
+    bad = copy.deepcopy(cert)
+    next(s for s in bad["steps"] if s["kind"] == "neuron_symmetry")["b"] = "1/2"
+    rejected(bad, "not a symmetry")
+    assert step["a"] == -1
+
+
+def test_tamper_permutation_and_final_comparison():
+    _, _, cert = orbit_certificate()
+    bad = copy.deepcopy(cert)
+    next(s for s in bad["steps"] if s["kind"] == "permute_neurons")["permutation"] = [0, 0, 1]
+    rejected(bad, "permutation")
+    bad = copy.deepcopy(cert)
+    bad["steps"].pop()
+    rejected(bad, "no final comparison")
+    bad = copy.deepcopy(cert)
+    bad["data"]["network2"]["layers"][1]["b"][0] = "1/7"
+    rejected(bad, "differ")
+
+
+def test_tamper_remove_merge_fold_zero():
+    net = reducible_tanh_like("tanh")
+    reduced, _, _ = sussmann_reduce(net)
+    cert = certified(net, reduced, "equivalent")
+    kinds = {s["kind"] for s in cert["steps"]}
+    assert {"merge_neurons", "remove_neuron", "fold_constant_neuron"} <= kinds
+    for kind, mutate, match in [
+        ("remove_neuron", lambda s: s.update(neuron=1), "outgoing weights are not zero"),
+        ("merge_neurons", lambda s: s.update(drop=(s["drop"] + 1) % 3), "not identical|out of range"),
+        ("fold_constant_neuron", lambda s: s.update(neuron=2), "incoming weights are not zero"),
+    ]:
+        bad = copy.deepcopy(cert)
+        mutate(next(s for s in bad["steps"] if s["kind"] == kind))
+        rejected(bad, match)
+    single = Network.from_lists("tanh", [([[1, 1]], [1]), ([[0]], [0])])
+    zero = Network.from_lists("tanh", [([[2, 1]], [0]), ([[0]], [0])])
+    cert = certified(single, zero, "equivalent")
+    assert any(s["kind"] == "zero_dead_neuron" for s in cert["steps"])
+    bad = copy.deepcopy(cert)
+    bad["data"]["network1"]["layers"][1]["W"][0][0] = 1
+    rejected(bad, "outgoing weights are not zero")
+    fold = Network.from_lists("tanh", [([[0, 0], [1, 0]], [1, 0]), ([[1, 1]], [0])])
+    bad = copy.deepcopy(cert)
+    bad["data"]["network1"] = fold.to_json()
+    bad["steps"] = [{"kind": "fold_constant_neuron", "network": 1, "layer": 0, "neuron": 0}, {"kind": "same_parameters"}]
+    rejected(bad, "not rational")
+
+
+def test_tamper_relu_normal_form_and_separating_point():
+    a = Network.from_lists("relu", [([[1], [-1]], [0, 0]), ([[1, -1]], [0])])
+    b = Network.from_lists("relu", [([[2], [-1]], [2, -1]), ([["1/2", -1]], [-1])])
+    cert = certified(a, b, "equivalent")
+    bad = copy.deepcopy(cert)
+    bad["data"]["network2"]["layers"][1]["b"][0] = 0
+    rejected(bad, "normal forms differ")
+    net = random_net("tanh", (2, 3, 1), 9)
+    js = net.to_json()
+    js["layers"][1]["b"][0] = str(Fraction(js["layers"][1]["b"][0]) + Fraction(1, 10**6))
+    cert = certified(net, network_from_json(js), "not_equivalent")
+    bad = copy.deepcopy(cert)
+    bad["data"]["network2"] = bad["data"]["network1"]
+    rejected(bad, "intersect")
+    bad = copy.deepcopy(cert)
+    bad["steps"][0]["precision"] = 16  # too coarse to separate a 1e-6 difference
+    rejected(bad, "intersect")
+    bad = copy.deepcopy(cert)
+    bad["claim"]["verdict"] = "equivalent"
+    rejected(bad, "same_parameters|does not belong|final")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_checker_never_crashes_on_mutations(data):
+    _, _, cert = orbit_certificate("relu", 4)
+    bad = copy.deepcopy(cert)
+    step = data.draw(st.sampled_from(bad["steps"]))
+    key = data.draw(st.sampled_from(sorted(step)))
+    step[key] = data.draw(st.one_of(st.integers(-3, 3), st.text(max_size=4), st.none(), st.lists(st.integers(-1, 3), max_size=3),
+                                    st.just("1/0"), st.just("-1/2")))
+    try:
+        check_document(bad)
+    except Rejected:
+        pass
+
+
+def test_cli_equiv(tmp_path, capsys):
+    net = random_net("logistic", (2, 3, 1), 8)
+    other, _ = random_orbit_member(net, random.Random(8))
+    p1, p2, out = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "c.json"
+    p1.write_text(json.dumps(net.to_json()))
+    p2.write_text(json.dumps(other.to_json()))
+    assert main(["equiv", str(p1), str(p2), "-o", str(out), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["verdict"] == "equivalent"
+    assert main(["check", str(out)]) == 0
+    capsys.readouterr()
+    js = other.to_json()
+    js["layers"][0]["b"][0] = str(Fraction(js["layers"][0]["b"][0]) + Fraction(1, 100))
+    p2.write_text(json.dumps(js))
+    assert main(["equiv", str(p1), str(p2), "-o", str(out), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["verdict"] == "not_equivalent"
+    assert main(["check", str(out)]) == 0
+    assert main(["equiv", str(p1), str(tmp_path / "missing.json")]) == 2
