@@ -26,33 +26,24 @@ OPS = ("neuron_symmetry", "permute_neurons", "remove_neuron", "merge_neurons", "
 
 
 def activation(name) -> tuple:
-    """('ode', P coefficients low->high, σ(0)) or ('pl', kinks, slopes, σ(first kink))."""
+    """('ode', P coefficients low->high, σ(0)) or ('pl', kinks, σ as a function of a Fraction)."""
     if name == "tanh":
         return ("ode", (1, 0, -1), Fraction(0))
     if name == "logistic":
         return ("ode", (0, 1, -1), Fraction(1, 2))
     if name == "relu":
-        return ("pl", (Fraction(0),), (Fraction(0), Fraction(1)), Fraction(0))
+        return ("pl", (0,), lambda t: max(t, Fraction(0)))
     if name == "hardtanh":
-        return ("pl", (Fraction(-1), Fraction(1)), (Fraction(0), Fraction(1), Fraction(0)), Fraction(-1))
+        return ("pl", (-1, 1), lambda t: min(max(t, Fraction(-1)), Fraction(1)))
     if isinstance(name, str) and name.startswith("leaky_relu:"):
         slope = rational(name[len("leaky_relu:"):], "leaky relu slope")
         require(slope != 1, "leaky_relu:1 is not an activation here")
-        return ("pl", (Fraction(0),), (slope, Fraction(1)), Fraction(0))
+        return ("pl", (0,), lambda t: t if t > 0 else slope * t)
     raise Malformed(f"unsupported activation {str(name)[:30]!r}")
 
 
 def pl_value(spec: tuple, t: Fraction) -> Fraction:
-    _, kinks, slopes, value = spec
-    position = kinks[0]
-    if t <= position:
-        return value + slopes[0] * (t - position)
-    for k in range(1, len(kinks) + 1):
-        right = kinks[k] if k < len(kinks) else None
-        if right is None or t <= right:
-            return value + slopes[k] * (t - position)
-        value, position = value + slopes[k] * (right - position), right
-    raise AssertionError  # pragma: no cover
+    return spec[2](t)
 
 
 def is_symmetry(spec: tuple, a: Fraction, b: Fraction, c: Fraction, d: Fraction) -> bool:
@@ -157,7 +148,8 @@ def relu_normal_form(spec: tuple, layers: list) -> tuple:
     require(spec[0] == "pl" and spec[1] == (0,) and len(layers) == 2, "relu normal form needs one hidden layer "
             "and a single kink at 0")
     (W, b), (V, c_out) = layers
-    left, jump = spec[2][0], spec[2][1] - spec[2][0]
+    left = -pl_value(spec, Fraction(-1))
+    jump = pl_value(spec, Fraction(1)) - left
     n = len(W[0])
     affine = [[Fraction(0)] * n + [c_out[o]] for o in range(len(V))]
     mu = {}
