@@ -32,7 +32,7 @@ import json
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Sequence, Union
 
 import numpy as np
 
@@ -41,7 +41,6 @@ from ..progress import progress
 from ..resources import ensure_fits
 from .butterfly import (
     Tree,
-    block_chunks,
     dims,
     left_from_columns,
     log2_size,
@@ -98,37 +97,40 @@ def _product_dense(values: np.ndarray, tree: Tree) -> np.ndarray:
     return walk(tree)
 
 
-def rank_one_float(blocks: np.ndarray, k0: int = 0, max_iter: int = 50, tol: float = 1e-15) -> tuple[np.ndarray, np.ndarray]:
-    """Best rank-one factors ``(a, b)`` of each block: ``W[k] ≈ outer(a[k], b[k])``, ``||b[k]|| = 1``.
+def rank_one_float(blocks: np.ndarray, max_iter: int = 50, tol: float = 1e-15) -> tuple[np.ndarray, np.ndarray]:
+    """Best rank-one factors ``(a, b)`` of each block: ``W[..., r, c] ≈ a[..., r] b[..., c]``, ``||b|| = 1``.
 
-    Power iteration on ``W^H W`` from the conjugated largest row; non-converged blocks are
-    redone by SVD.  Zero blocks give zero factors.
+    ``blocks`` has shape ``(*K, R, C)`` and may be a strided view (the hierarchical driver
+    passes a transposed view of the node's compact array, so blocks are never copied).
+    Power iteration on ``W^H W`` from the conjugated largest row; blocks that have not
+    converged are redone by SVD.  Zero blocks give zero factors.
     """
-    K, B, C = blocks.shape
-    ks = np.arange(K)
-    flat = blocks.view(np.float64) if np.iscomplexobj(blocks) else blocks  # (re, im) pairs: no temporaries
-    row_norms = np.einsum("kbc,kbc->kb", flat, flat)
-    start = blocks[ks, row_norms.argmax(axis=1), :].conj()
-    v = _normalize(start)
-    converged = np.zeros(K, dtype=bool)
+    cplx = np.iscomplexobj(blocks)
+    if cplx and blocks.strides[-1] == blocks.itemsize:
+        parts = blocks.view(np.float64)  # (re, im) pairs: |W|^2 row sums without temporaries
+        row_norms = np.einsum("...rc,...rc->...r", parts, parts)
+    else:
+        row_norms = np.einsum("...rc,...rc->...r", blocks, blocks.conj()).real
+    best = row_norms.argmax(axis=-1)[..., None, None]
+    v = _normalize(np.take_along_axis(blocks, best, axis=-2)[..., 0, :].conj())
+    converged = np.zeros(v.shape[:-1], dtype=bool)
     for _ in range(max_iter):
-        # einsum, not matmul: numpy's stacked matmul of small complex matrices is far slower here
-        u = np.einsum("kbc,kc->kb", blocks, v)
-        w = _normalize(np.einsum("kb,kbc->kc", u.conj(), blocks).conj())
-        delta = np.abs(w - v).max(axis=1) if C else np.zeros(K)
+        u = np.einsum("...rc,...c->...r", blocks, v)
+        w = np.einsum("...r,...rc->...c", u.conj(), blocks)
+        w = _normalize(w.conj() if cplx else w)
+        converged = np.abs(w - v).max(axis=-1, initial=0.0) <= tol * 16
         v = w
-        converged = delta <= tol * 16
         if converged.all():
             break
     if not converged.all():
-        idx = np.flatnonzero(~converged)
+        idx = np.nonzero(~converged)
         _, _, vh = np.linalg.svd(blocks[idx], full_matrices=False)
         v[idx] = vh[:, 0, :].conj()
-    return np.einsum("kbc,kc->kb", blocks, v), v.conj()
+    return np.einsum("...rc,...c->...r", blocks, v), v.conj()
 
 
 def _normalize(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    norms = np.linalg.norm(x, axis=-1, keepdims=True)
     return np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
 
 
@@ -175,13 +177,12 @@ def factor_float(matrix: np.ndarray, perm: Union[None, str, Sequence[int]] = Non
                     values[node.p - 1] = current
                     continue
                 p, l, q = node.p, node.split, node.q
-                columns = np.empty((N, 1 << (l - p + 1)), dtype=dtype)
-                rows = np.empty((N, 1 << (q - l)), dtype=dtype)
-                for k0, chunk in block_chunks(current, L, p, l, q):
-                    a, b = rank_one_float(chunk, k0)
-                    columns[k0:k0 + len(a)] = a
-                    rows[k0:k0 + len(b)] = b
-                del current
+                A, B, C, D = dims(L, p, l, q)
+                # blocks_of without the copy: axes (alpha, beta*, gamma, delta | row beta, col gamma')
+                view = current.reshape(A, B, C, D, B, C).transpose(0, 4, 2, 3, 1, 5)
+                a, b = rank_one_float(view)
+                columns, rows = a.reshape(N, B), b.reshape(N, C)
+                del current, view
                 stack.append((node.right, rows))
                 stack.append((node.left, np.ascontiguousarray(left_from_columns(columns, L, p, l, q))))
                 bar.update(1)
