@@ -276,3 +276,15 @@ def test_cli_certify_and_check(tmp_path, capsys):
     assert main(["check", str(cert)]) == 0
     assert main(["certify", "butterfly", "--matrix", "dft", "--n", "12"]) == 2
     assert main(["certify", "butterfly", "--n", "8"]) == 2
+
+
+def test_cyclotomic_inputs_certified_or_honestly_uncertified():
+    rng = np.random.default_rng(1)
+    K = CyclotomicField(8)
+    Z = ExactMatrix.from_integers(rng.integers(-3, 4, size=(8, 8, 4)), K)
+    cert, res = certify_matrix(Z)
+    assert res.status == "no_factorization" and _valid(cert)
+    from exactid.transforms import dft
+
+    cert, res = certify_matrix(dft(8), "bitrev")
+    assert cert is None and res.status == "uncertified" and res.factors  # factorized, no false claim

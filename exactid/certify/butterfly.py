@@ -159,6 +159,10 @@ def certify_matrix(matrix: ExactMatrix, perm: Any = None, tree: Any = "balanced"
         if nondegenerate(result.factors, result.tree, result.L) is None:
             return uniqueness_certificate(result, "explicit", matrix), result
         result.status, result.reason = "degenerate", "a partial product has a zero column or row"
+    elif result.status == "factorized":
+        result.status = "uncertified"
+        result.reason = (f"factorized exactly over {matrix.field.name}, but uniqueness certificates cover "
+                         "rational entries only (and the named DFT/Hadamard matrices)")
     return None, result
 
 
