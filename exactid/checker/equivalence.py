@@ -192,8 +192,8 @@ def check_network_equivalence(doc: dict) -> str:
         raise Malformed("'data' must be an object")
     name1, net1 = parse_network(data.get("network1"), "network1")
     name2, net2 = parse_network(data.get("network2"), "network2")
-    verdict = claim.get("verdict")
-    steps = steps_of(doc)
+    require(claim.get("activations", [name1, name2]) == [name1, name2], "claim.activations do not match the data")
+    verdict, steps = claim.get("verdict"), steps_of(doc)
     if verdict == "equivalent":
         require(name1 == name2, "equivalence by operations needs the same activation")
         spec, nets, compared = activation(name1), {1: net1, 2: net2}, False
