@@ -147,3 +147,13 @@ def test_cli_symmetries(capsys):
     assert main(["symmetries", "relu"]) == 0
     assert "a > 0" in capsys.readouterr().out
     assert main(["symmetries", "tanh(("]) == 2
+
+
+def test_affine_activation_has_the_full_affine_group():
+    group = affine_symmetries("2*t + 1")
+    assert group.status == "exact" and not group.is_finite()
+    assert group.contains(Symmetry.from_numbers(3, 5, 3, 8))  # 2(3t+5)+1 = 3(2t+1) + 8
+    assert numerically_symmetric(lambda t: 2 * t + 1, 3, 5, 3, 8)
+    assert not group.contains(Symmetry.from_numbers(3, 5, 3, 10))
+    assert not group.contains(Symmetry.from_numbers(3, 5, 2, 8))
+    assert "!= 0" in group.describe()

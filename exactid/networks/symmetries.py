@@ -431,7 +431,8 @@ def _ode_families(act: Activation) -> list[Family]:
                                        "b real"))
                 continue
         if free:
-            families.append(Family(tuple(free), (av, bv, cv, dv), "parameters making A, B invertible and real"))
+            conditions = ", ".join(f"{p} != 0" if p in (a, c) else f"{p} real" for p in free)
+            families.append(Family(tuple(free), (av, bv, cv, dv), conditions))
         else:
             families.append(Family((), (av, bv, cv, dv)))
     families.sort(key=lambda f: (len(f.params), [str(x) for x in f.symmetry]), reverse=False)
