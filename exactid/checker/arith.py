@@ -24,7 +24,7 @@ MAX_DIGITS = 100_000
 MAX_PRIME = (1 << 63) - 1
 
 _INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
-_RATIONAL = re.compile(r"(-?[0-9]+)(?:/([0-9]+))?", re.ASCII)
+_RATIONAL = re.compile(r"(-?[0-9]+)(?:/([0-9]+))?", re.ASCII)  # groups: numerator, denominator
 
 
 def _short(value: Any) -> str:
@@ -50,13 +50,16 @@ def integer(value: Any, what: str) -> int:
 
 def fraction(value: Any, what: str) -> tuple[int, int]:
     """An integer or a ``"p/q"`` string as a pair (p, q) with q > 0 (not necessarily reduced)."""
-    if isinstance(value, int) and not isinstance(value, bool):
+    if type(value) is int:
         return value, 1
     if isinstance(value, str):
         match = _RATIONAL.fullmatch(value)
         if match:
-            num = _digits(match.group(1), what)
-            den = _digits(match.group(2), what) if match.group(2) else 1
+            top, bottom = match.groups()
+            if len(value) < 4000:  # the common case: no digit limits to police
+                num, den = int(top), int(bottom) if bottom else 1
+            else:
+                num, den = _digits(top, what), _digits(bottom, what) if bottom else 1
             if den == 0:
                 raise Malformed(f"{what}: zero denominator")
             return num, den

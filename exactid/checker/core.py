@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import time
 import zlib
 from contextlib import contextmanager
@@ -121,15 +122,20 @@ class Outcome:
         return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
 
 
+_MEMORY: list = [0.0, 0]  # (time read, bytes available): re-read at most once a second
+
+
 def _available_memory() -> int:
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 1 << 40  # unknown: rely on the fixed caps
+    if time.monotonic() - _MEMORY[0] > 1.0:
+        _MEMORY[:] = [time.monotonic(), 1 << 40]  # unknown: rely on the fixed caps
+        try:
+            with open("/proc/meminfo", encoding="ascii") as fh:
+                for line in fh:
+                    if line.startswith("MemAvailable:"):
+                        _MEMORY[1] = int(line.split()[1]) * 1024
+        except (OSError, ValueError, IndexError):
+            pass
+    return _MEMORY[1]
 
 
 def _gunzip(raw: bytes, limit: int) -> bytes:
@@ -194,11 +200,13 @@ def check_file(path: str) -> Outcome:
 
 def _check_file(path: str) -> Outcome:
     try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            return Outcome(path, "malformed", reason=f"file too large ({size} bytes, limit {MAX_FILE_BYTES})")
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):  # a folder, a device, a pipe: never read
+            return Outcome(path, "malformed", reason="not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            return Outcome(path, "malformed", reason=f"file too large ({info.st_size} bytes, limit {MAX_FILE_BYTES})")
         with open(path, "rb") as fh:
-            raw = fh.read()
+            raw = fh.read()  # a regular file no larger than MAX_FILE_BYTES when stat'ed
     except MemoryError:
         return Outcome(path, "malformed", reason="too large to read in memory")
     except (OSError, ValueError) as exc:

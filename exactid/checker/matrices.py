@@ -92,14 +92,15 @@ def decode(obj: Any, what: str = "matrix") -> CMatrix:
     if not isinstance(rows, list) or len(rows) != m or any(not isinstance(r, list) or len(r) != k for r in rows):
         raise Malformed(f"{what}: 'entries' must be {m} rows of {k} entries")
     flat = [entry for row in rows for entry in row]
-    if n == 1 and all(type(e) is int for e in flat):  # the common case: an integer matrix
-        return CMatrix(1, [flint.fmpz_mat(m, k, flat)], 1, m, k)
     if n == 1:
-        pairs = [[fraction(e, what) for e in flat]]
+        columns = [flat]  # one coefficient per entry
     else:
-        if any(not isinstance(e, list) or len(e) != d for e in flat):
+        if any(type(e) is not list or len(e) != d for e in flat):
             raise Malformed(f"{what}: each entry must list {d} coefficients")
-        pairs = [[fraction(e[t], what) for e in flat] for t in range(d)]
+        columns = [[e[t] for e in flat] for t in range(d)]  # coefficient t of every entry
+    if all(type(c) is int for column in columns for c in column):  # the common case: integers
+        return CMatrix(n, [flint.fmpz_mat(m, k, column) for column in columns], 1, m, k)
+    pairs = [[fraction(c, what) for c in column] for column in columns]
     den = lcm(1, *(q for coeff in pairs for _, q in coeff))
     if den.bit_length() * m * k * d > MAX_NUMERATOR_BITS:  # numerators over a huge common denominator
         raise Malformed(f"{what}: common denominator of {den.bit_length()} bits is too large for a {m}x{k} matrix")
