@@ -114,3 +114,23 @@ def test_console_script_no_traceback_on_garbage(tmp_path):
     assert out.returncode == 2
     assert "Traceback" not in out.stderr + out.stdout
     assert out.stdout.count("MALFORMED") == 2
+
+
+def test_special_files_are_not_read(capsys):
+    code, out, _ = run(capsys, "/dev/null")
+    assert code == 2 and "not a regular file" in out
+
+
+def test_bundle_reports_a_failing_generator_and_goes_on(tmp_path, monkeypatch):
+    from exactid.certify import bundle
+
+    def fake_items(only=None):
+        yield bundle.BundleItem("t/ok.json", "fine", lambda: rank_certificate(ExactMatrix.from_rows([[1]], QQ))[0])
+        yield bundle.BundleItem("t/broken.json", "raises", lambda: 1 / 0)
+        yield bundle.BundleItem("t/ok2.json.gz", "fine", lambda: rank_certificate(ExactMatrix.from_rows([[2]], QQ))[0])
+
+    monkeypatch.setattr(bundle, "items", fake_items)
+    records = bundle.regenerate(str(tmp_path), out=None)
+    assert [r.status for r in records][0::2] == ["valid", "valid"]
+    assert records[1].status.startswith("FAILED to generate: ZeroDivisionError")
+    assert not (tmp_path / "t" / "broken.json").exists()

@@ -69,8 +69,15 @@ def regenerate(folder: str, only: str | None = None, check: bool = True, out=sys
         target = os.path.join(folder, item.path)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         start = time.perf_counter()
-        cert = deterministic(item.build())
-        write_json(target, cert)
+        try:
+            write_json(target, deterministic(item.build()))
+        except Exception as exc:  # one broken generator must not hide the others' results
+            record = BundleRecord(item.path, item.description, time.perf_counter() - start, None,
+                                  f"FAILED to generate: {type(exc).__name__}: {exc}", 0)
+            records.append(record)
+            if out is not None:
+                print(f"  {record.status}  {item.path}", file=out, flush=True)
+            continue
         generated = time.perf_counter() - start
         status, checked = "written", None
         if check:
