@@ -75,18 +75,26 @@ def test_root_sums_match_transforms_and_sympy():
             if name == "hadamard" and N & (N - 1):
                 continue
             assert named_root_sums(name, N).to_exact() == named_matrix(name, N)
-    # SymPy exact values for the transforms themselves (small N)
-    for N in (2, 3, 4):
-        C = named_matrix("dct2", N)
-        S = named_matrix("dst2", N)
-        for k in range(N):
-            for n in range(N):
-                c = sympy.cos(sympy.pi * (2 * n + 1) * k / (2 * N))
-                s = sympy.sin(sympy.pi * (2 * n + 1) * (k + 1) / (2 * N))
-                assert abs(complex(C.entry(k, n).to_complex() if hasattr(C.entry(k, n), "to_complex")
-                                   else float(C.entry(k, n))) - complex(sympy.N(c, 30))) < 1e-12
-                assert abs(complex(S.entry(k, n).to_complex() if hasattr(S.entry(k, n), "to_complex")
-                                   else float(S.entry(k, n))) - complex(sympy.N(s, 30))) < 1e-12
+
+
+def _sympy_equal(elem, field, target) -> bool:
+    """Exact: the element, written as a polynomial in exp(2 pi i / c), minus SymPy's value is 0."""
+    z = sympy.exp(2 * sympy.pi * sympy.I / field.conductor)
+    expr = sum(sympy.Rational(int(q.p), int(q.q)) * z ** k for k, q in enumerate(field.coefficients(elem)))
+    return sympy.simplify(sympy.expand_complex(expr - target)) == 0
+
+
+@pytest.mark.parametrize("name,formula", [
+    ("dct2", lambda k, n, N: sympy.cos(sympy.pi * (2 * n + 1) * k / (2 * N))),
+    ("dst2", lambda k, n, N: sympy.sin(sympy.pi * (2 * n + 1) * (k + 1) / (2 * N))),
+    ("dct4", lambda k, n, N: sympy.cos(sympy.pi * (2 * n + 1) * (2 * k + 1) / (4 * N))),
+    ("dft", lambda k, n, N: sympy.exp(-2 * sympy.pi * sympy.I * k * n / N)),
+])
+@pytest.mark.parametrize("N", [3, 4])
+def test_transforms_equal_sympy_exact_values(name, formula, N):
+    M = named_matrix(name, N)
+    assert all(_sympy_equal(M.entry(k, n), M.field, formula(k, n, N)) for k in range(N) for n in range(N))
+    assert not _sympy_equal(M.entry(1, 1), M.field, formula(1, 1, N) + sympy.Rational(1, 1000))
 
 
 @pytest.mark.parametrize("N", [2, 4, 8, 16])
@@ -347,3 +355,15 @@ def test_large_coefficients_stay_exact():
         assert res.verdict == verdict
         cert, _ = family_certificate(R, SparsityFamily(2, 2, 1, 2, 2), res, data=Z)
         assert ("no factorization" if verdict == "no_factorization" else "is identifiable") in check_document(cert)
+
+
+@pytest.mark.parametrize("N", [1, 2, 4, 8, 32])
+def test_bitrev_reference(N):
+    from exactid.transforms import bitrev, permutation_matrix
+
+    L = N.bit_length() - 1
+    expected = [int(format(i, f"0{L}b")[::-1], 2) if L else 0 for i in range(N)]
+    assert bitrev(N).tolist() == expected
+    assert bitrev(N)[bitrev(N)].tolist() == list(range(N))  # an involution
+    P = permutation_matrix(bitrev(N)).to_numpy()
+    assert np.array_equal(P @ np.arange(N), np.array(expected, dtype=float))
