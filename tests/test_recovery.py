@@ -225,10 +225,11 @@ def test_cli_demo_json(capsys):
     assert main(["recover", "--demo", "--widths", "6,x"]) == 2
 
 
-def test_hessians_near_zero_span_only_one_plus_d_directions_to_first_order():
-    # The structural reason documented in docs/recovery.md: H(x) = H(0) + DH(0)[x] + O(|x|^2), so
-    # Hessians at radius r span 1 + d directions up to O(r^2) even when the network has more
-    # neurons (here d = 5, hidden (5, 3): m = 8 > 1 + d = 6). Checked with hand-derived Hessians.
+def test_hessians_near_zero_span_only_one_plus_m1_directions_to_first_order():
+    # The structural reason documented in docs/recovery.md: H(x) = Phi(W1 x) = H(0) + O(|x|) with a
+    # first-order term linear in W1 x, so Hessians at radius r span 1 + m1 directions up to O(r^2)
+    # even when the network has more neurons (here d = m1 = 5, hidden (5, 3): m = 8 > 6).
+    # Checked with hand-derived Hessians.
     net = random_pyramidal([5, 5, 3, 1], "tanh", seed=0)
     points = sample_sphere(40, 5, 1e-3, np.random.default_rng(0))
     stack = sym_vec(np.array([analytic_hessian_two_layers(net, x) for x in points]))
