@@ -157,3 +157,15 @@ def test_affine_activation_has_the_full_affine_group():
     assert not group.contains(Symmetry.from_numbers(3, 5, 3, 10))
     assert not group.contains(Symmetry.from_numbers(3, 5, 2, 8))
     assert "!= 0" in group.describe()
+
+
+def test_piecewise_linear_sympy_expressions():
+    relu = affine_symmetries("Max(t, 0)")
+    assert relu.activation.kind == "pl" and relu.activation.pl == activation("relu").pl
+    assert activation("Min(Max(t, -1), 1)").pl == activation("hardtanh").pl
+    absolute = affine_symmetries("Abs(t)")
+    assert absolute.contains(Symmetry.from_numbers(-3, 0, 3, 0)) and numerically_symmetric(np.abs, -3, 0, 3, 0)
+    ramp = activation("Max(t, 0) - Max(t - 1/1000000000, 0)")  # two kinks 1e-9 apart
+    assert ramp.pl.kinks == (0, Fraction(1, 10**9)) and ramp.pl.slopes == (0, 1, 0)
+    assert affine_symmetries("Heaviside(t)").status == "unknown"
+    assert affine_symmetries("Max(t, sqrt(2))").status == "unknown"

@@ -212,12 +212,65 @@ def activation(name_or_expr: str) -> Activation:
 def _classify(name: str, expr: sympy.Expr) -> Activation:
     if T not in expr.free_symbols:
         return Activation(name, "other", expr=expr, reason="constant function: every B fixing it works")
+    if expr.has(sympy.Max, sympy.Min, sympy.Abs, sympy.Piecewise, sympy.Heaviside):
+        pl, reason = detect_piecewise_linear(expr)
+        if pl is None:
+            return Activation(name, "other", expr=expr, reason=reason)
+        return Activation(name, "pl", expr=expr, pl=pl)
     poly = detect_ode(expr)
     if poly is None:
         return Activation(name, "other", expr=expr,
                           reason=f"no polynomial P of degree <= {_MAX_DEGREE} with σ' = P(σ) "
                                  "(and not a recognized piecewise-linear name)")
     return Activation(name, "ode", expr=expr, poly=poly)
+
+
+def detect_piecewise_linear(expr: sympy.Expr) -> tuple[Optional[PiecewiseLinear], str]:
+    """A continuous piecewise-linear σ written with Max/Min/Abs/Piecewise/Heaviside, or (None, reason).
+
+    After rewriting to one Piecewise, every condition is a union of intervals whose endpoints
+    B we collect; between consecutive points of B one linear piece applies, so σ is read off
+    exactly from rational evaluations and continuity is checked at every point of B.
+    """
+    try:
+        folded = sympy.piecewise_fold(expr.rewrite(sympy.Piecewise))
+        pieces = folded.args if isinstance(folded, sympy.Piecewise) else ((folded, True),)
+        bounds: set = set()
+        for value, condition in pieces:
+            poly = sympy.Poly(value, T)
+            if poly.degree() > 1 or not all(c.is_Rational for c in poly.all_coeffs()):
+                return None, "a piece is not linear with rational coefficients"
+            if condition is not sympy.true and condition is not True:
+                bounds |= set(sympy.sympify(condition).as_set().boundary)
+    except (sympy.PolynomialError, NotImplementedError, TypeError, ValueError, AttributeError):
+        return None, "not recognized as piecewise linear"
+    if not all(b.is_Rational for b in bounds):
+        return None, "breakpoints are not rational"
+    points = sorted(Fraction(int(b.p), int(b.q)) for b in bounds)
+
+    def value(t: Fraction) -> Fraction:
+        v = expr.subs(T, sympy.Rational(t.numerator, t.denominator))
+        if not v.is_Rational:
+            raise DomainError("σ is not rational at a rational point")
+        return Fraction(int(v.p), int(v.q))
+
+    inner = ([points[0] - 1] if points else [Fraction(0)]) + \
+        [(points[k] + points[k + 1]) / 2 for k in range(len(points) - 1)] + ([points[-1] + 1] if points else [])
+    # a step that stays inside each open interval (a quarter of its width; 1/2 on the ends)
+    steps = [Fraction(1, 2)] + [(points[k + 1] - points[k]) / 4 for k in range(len(points) - 1)] + \
+        ([Fraction(1, 2)] if points else [])
+    slopes = [(value(t + h) - value(t)) / h for t, h in zip(inner, steps)]
+    for k, b in enumerate(points):  # continuity: both neighbouring pieces meet σ(b)
+        for side, t in ((k, inner[k]), (k + 1, inner[k + 1])):
+            if value(t) + slopes[side] * (b - t) != value(b):
+                return None, "discontinuous at a breakpoint"
+    kinks = [b for k, b in enumerate(points) if slopes[k] != slopes[k + 1]]
+    merged = [slopes[0]] + [slopes[k + 1] for k, b in enumerate(points) if slopes[k] != slopes[k + 1]]
+    if not kinks:
+        return _pl([], merged[:1], value(Fraction(0))), ""
+    if len(set(merged)) == 1:
+        return None, "not recognized as piecewise linear"
+    return _pl(kinks, merged, value(kinks[0])), ""
 
 
 def detect_ode(expr: sympy.Expr, max_degree: int = _MAX_DEGREE) -> Optional[sympy.Poly]:
