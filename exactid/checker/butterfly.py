@@ -90,15 +90,15 @@ def split_lemma(n: int, L: int, p: int, l: int, q: int) -> None:
     require(1 <= p <= l < q <= L, f"node {(p, l, q)} is not a split of 1..{L}")
     ml, mr = _masks(L, p, l, q)
     b, c = 1 << (l - p + 1), 1 << (q - l)
-    rr, cc = np.arange(b)[:, None], np.arange(c)[None, :]
+    rr, cc = np.arange(b, dtype=np.int32)[:, None], np.arange(c, dtype=np.int32)[None, :]
     step = max(1, CHUNK // (b * c))
     for k0 in range(0, n, step):
-        k = np.arange(k0, min(n, k0 + step), dtype=np.int64)[:, None, None]
-        i, j = _block(L, p, l, q, k, rr, cc)
+        k = np.arange(k0, min(n, k0 + step), dtype=np.int32)[:, None, None]
+        i, j = _block(L, p, l, q, k, rr, cc)  # shapes (K, b, 1) and (K, 1, c)
         require(not ((i ^ j) & ~(ml | mr)).any(), f"a block of node {(p, l, q)} leaves S_p..S_q")
-        back_k = (i & ~ml) | (j & ml)
-        same = (back_k == k) & ((i & ml) >> (L - l) == rr) & ((j & mr) >> (L - q) == cc)
-        require(bool(same.all()), f"blocks of node {(p, l, q)} overlap")
+        same = ((i & ~ml) | (j & ml) == k).all() and ((i & ml) >> (L - l) == rr).all() \
+            and ((j & mr) >> (L - q) == cc).all()
+        require(bool(same), f"blocks of node {(p, l, q)} overlap")
 
 
 def _lemma_step(step: dict, n: int, L: int) -> tuple:
@@ -111,13 +111,17 @@ def _lemma_step(step: dict, n: int, L: int) -> tuple:
 
 
 def path_values(factors: list, L: int, p: int, q: int, i: np.ndarray, j: np.ndarray, combine: Callable):
-    """Entries (i, j) of X_p..X_q: the product along the unique path (j = i off levels p..q)."""
-    k, acc = i.copy(), None
+    """Entries (i, j) of X_p..X_q (i, j broadcast; j = i off levels p..q): product along the path.
+
+    Before level ``level`` the path is at k = i with the bits of levels p..level-1 taken from
+    j; X_level[k, .] is then read at value 2k + (bit of j at level).
+    """
+    acc, high = None, 0
     for level in range(p, q + 1):
-        bit = 1 << (L - level)
-        value = factors[level - 1][2 * k + ((j & bit) >> (L - level))]
+        shift = L - level
+        value = factors[level - 1][((i & ~high) << 1) | (((j & high) << 1) | ((j >> shift) & 1))]
         acc = value if acc is None else combine(acc, value)
-        k = (k & ~bit) | (j & bit)
+        high |= 1 << shift
     return acc
 
 
@@ -133,7 +137,7 @@ def _factors(data: dict, n: int, L: int) -> tuple[list, str, int]:
             raise Malformed("bad conductor")
         if any(type(v) is not int for f in raw for v in f):
             raise Malformed("exponents must be integers")
-        return [np.array(f, dtype=object).astype(np.int64) % cond for f in raw], encoding, cond
+        return [(np.array(f, dtype=object).astype(np.int64) % cond).astype(np.int32) for f in raw], encoding, cond
     if encoding == "rational":
         return [np.array([rational(v, "factor") for v in f], dtype=object) for f in raw], encoding, 1
     raise Malformed("encoding must be 'roots_of_unity' or 'rational'")
@@ -179,8 +183,8 @@ def check_unique(doc: dict) -> str:
         raise Malformed("claim.matrix must be 'dft', 'hadamard' or 'explicit'")
     units = encoding == "roots_of_unity"
 
-    def combine(a, b):
-        return (a + b) % cond if units else a * b
+    def combine(a, b):  # exponents are summed (< 15 * 2^15: no overflow), reduced mod cond at the end
+        return a + b if units else a * b
 
     nodes, lemma, facts = _nodes(tree), set(), set()
     for k, kind, step in steps_of(doc):
@@ -195,7 +199,7 @@ def check_unique(doc: dict) -> str:
                 if not units:  # roots of unity are never zero
                     _nondegenerate(factors, L, n, nodes, combine)
             elif kind == "product":
-                _product(factors, L, n, perm, name, explicit, combine)
+                _product(factors, L, n, perm, name, explicit, combine, cond if units else 0)
             else:
                 raise Malformed(f"step kind {kind!r} does not belong in a butterfly certificate")
             facts.add(kind)
@@ -211,21 +215,21 @@ def _nondegenerate(factors: list, L: int, n: int, nodes: set, combine: Callable)
     for p, l, q in sorted(nodes):
         k = np.arange(n, dtype=np.int64)[:, None]
         rows, cols = _block(L, p, l, q, k, np.arange(1 << (l - p + 1))[None, :], np.arange(1 << (q - l))[None, :])
-        left = path_values(factors, L, p, l, rows, np.broadcast_to(k, rows.shape), combine)
-        right = path_values(factors, L, l + 1, q, np.broadcast_to(k, cols.shape), cols, combine)
+        left = path_values(factors, L, p, l, rows, k, combine)  # column k of X_p..X_l, on its support
+        right = path_values(factors, L, l + 1, q, k, cols, combine)  # row k of X_{l+1}..X_q
         require(bool((left != 0).any(axis=1).all()), f"X_{p}..X_{l} has a zero column")
         require(bool((right != 0).any(axis=1).all()), f"X_{l + 1}..X_{q} has a zero row")
 
 
-def _product(factors: list, L: int, n: int, perm: np.ndarray, name: Any, explicit: Any, combine: Callable) -> None:
-    """X_1..X_L == Z P^T entrywise, by row chunks."""
-    cols = np.arange(n, dtype=np.int64)[None, :]
+def _product(factors: list, L: int, n: int, perm: np.ndarray, name: Any, explicit: Any, combine: Callable,
+             modulus: int) -> None:
+    """X_1..X_L == Z P^T entrywise, by row chunks (exponents compared mod ``modulus`` if nonzero)."""
+    cols = np.arange(n, dtype=np.int32)[None, :]
     step = max(1, CHUNK // n)
     for r0 in range(0, n, step):
-        rows = np.arange(r0, min(n, r0 + step), dtype=np.int64)
-        i = np.repeat(rows[:, None], n, axis=1)
-        bad = path_values(factors, L, 1, L, i, np.broadcast_to(cols, i.shape), combine) != \
-            _target_rows(name, n, perm, rows, explicit)
+        rows = np.arange(r0, min(n, r0 + step), dtype=np.int32)
+        got = path_values(factors, L, 1, L, rows[:, None], cols, combine)
+        bad = (got % modulus if modulus else got) != _target_rows(name, n, perm, rows.astype(np.int64), explicit)
         if bad.any():
             i, j = (int(x) for x in np.argwhere(bad)[0])
             require(False, f"the product differs from Z P^T at ({r0 + i}, {j})")
