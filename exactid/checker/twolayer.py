@@ -26,16 +26,16 @@ VERDICTS = ("identifiable", "not_identifiable", "no_factorization")
 def product_matrix(claim: dict, data: dict) -> RootSums:
     spec = claim.get("matrix")
     if isinstance(spec, dict):
-        return RootSums.from_terms(*root_sum_terms(spec.get("name"), integer(spec.get("n"), "matrix.n")))
+        size = integer(spec.get("n"), "matrix.n")
+        require(1 <= size <= 2048, "named sizes beyond 2048 are outside the checker's limits")
+        return RootSums.from_terms(*root_sum_terms(spec.get("name"), size))
     if spec == "data":
         return RootSums.from_cmatrix(decode(data.get("matrix")))
     raise Malformed("claim.matrix must be {'name', 'n'} or 'data'")
 
 
 def block_list(value, m: int, n: int, shape: tuple) -> list:
-    if not isinstance(value, list):
-        raise Malformed("'blocks' must be a list")
-    out = [block(b, m, n) for b in value]
+    out = [block(b, m, n) for b in (value if isinstance(value, list) else [None])]
     require(all((len(r), len(c)) == shape for r, c in out), f"a block is not of shape {shape[0]}x{shape[1]}")
     return out
 
@@ -51,9 +51,9 @@ def check_family(doc: dict) -> str:
     verdict = claim.get("verdict")
     if verdict not in VERDICTS or not (1 <= k <= m and 1 <= kp <= n and r >= 1):
         raise Malformed("bad verdict or family parameters")
-    require(r * k * kp <= m * n or verdict != "no_factorization", "r k k' exceeds the number of entries")
-    require(r * k * kp >= m * n or verdict == "no_factorization", f"r k k' = {r * k * kp} < {m * n} entries")
-    require(r * k * kp == m * n or verdict == "no_factorization", f"count is not tight: r k k' != {m * n}")
+    require(r * k * kp == m * n or (verdict == "no_factorization" and r * k * kp < m * n),
+            f"r k k' = {r * k * kp} is not the tight count {m * n} (nor below it for no_factorization)")
+    require(claim.get("shape") == [m, n], "claim.shape is not the shape of Z")
     nonzero, excluded, searched, covers, rank_one = False, set(), None, [], set()
     for idx, kind, step in steps_of(doc):
         with at_step(idx, kind):

@@ -102,6 +102,11 @@ def run_certify(args) -> int:
         payload["r"] = result.family.r
         if result.count is not None:
             payload["covers"] = result.count
+    elif result.analysis is not None:  # support-level analysis of (supp X, supp Y)
+        a = result.analysis
+        payload["supports"] = {"disjoint": a.disjoint, "identical": a.identical, "nested": a.nested,
+                               "intersecting": a.intersecting, "completable": a.completable,
+                               "order": a.order, "stuck": a.stuck, "verdict_for_all_pairs": a.verdict}
     if args.output and cert is not None:
         write_json(args.output, cert)
         payload["certificate"] = args.output
