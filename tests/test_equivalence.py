@@ -317,3 +317,20 @@ def test_orbit_members_equivalent_for_random_seeds(act, widths, seed):
     js = other.to_json()
     js["layers"][-1]["b"][0] = str(Fraction(js["layers"][-1]["b"][0]) + Fraction(1, 10**4))
     certified(net, network_from_json(js), "not_equivalent")
+
+
+def test_apply_symmetry_checks_membership_and_preserves_outputs():
+    from exactid.networks.actions import apply_symmetry, permute_units
+
+    net = random_net("logistic", (2, 3, 2), 12)
+    flipped, op = apply_symmetry(net, 0, 1, (-1, 0, -1, 1))
+    X = np.random.default_rng(1).normal(size=(30, 2))
+    assert np.allclose(numpy_outputs(net, X), numpy_outputs(flipped, X))
+    with pytest.raises(DomainError):
+        apply_symmetry(net, 0, 1, (-1, 0, -1, 0))  # the tanh reflection is not a logistic symmetry
+    relu = random_net("relu", (2, 3, 2), 12)
+    scaled, _ = apply_symmetry(relu, 0, 2, ("7/3", 0, "7/3", 0))
+    permuted, _ = permute_units(scaled, 0, [2, 0, 1])
+    assert np.allclose(numpy_outputs(relu, X), numpy_outputs(permuted, X))
+    with pytest.raises(DomainError):
+        apply_symmetry(relu, 0, 0, (-1, 0, -1, 0))

@@ -201,6 +201,32 @@ def apply_operations(net: Network, ops: Sequence[dict]) -> Network:
     return params.network()
 
 
+def apply_symmetry(net: Network, layer: int, neuron: int, symmetry: Any) -> tuple[Network, dict]:
+    """Apply an affine symmetry (a :class:`~exactid.networks.symmetries.Symmetry` or (a, b, c, d))
+    at one hidden neuron; the next layer's weights and bias absorb B.  Membership in the
+    activation's symmetry group is checked exactly first (DomainError if it is not a symmetry).
+
+    >>> net = Network.from_lists("logistic", [([[1, 2]], [3]), ([[4]], [5])])
+    >>> apply_symmetry(net, 0, 0, (-1, 0, -1, 1))[0].to_json()["layers"]
+    [{'W': [[-1, -2]], 'b': [-3]}, {'W': [[-4]], 'b': [9]}]
+    """
+    from .symmetries import Symmetry, affine_symmetries
+
+    if not isinstance(symmetry, Symmetry):
+        symmetry = Symmetry.from_numbers(*(Fraction(str(x)) if isinstance(x, str) else x for x in symmetry))
+    numbers = symmetry.rational_numbers()  # DomainError when it leaves Q
+    if not affine_symmetries(net.activation).contains(symmetry):
+        raise DomainError(f"{symmetry} is not an affine symmetry of {net.activation}")
+    op = {"kind": "neuron_symmetry", "layer": layer, "neuron": neuron, **{k: enc(v) for k, v in zip("abcd", numbers)}}
+    return apply_operations(net, [op]), op
+
+
+def permute_units(net: Network, layer: int, permutation: Sequence[int]) -> tuple[Network, dict]:
+    """Reorder the units of a hidden layer: new unit j is old unit ``permutation[j]``."""
+    op = {"kind": "permute_neurons", "layer": layer, "permutation": [int(p) for p in permutation]}
+    return apply_operations(net, [op]), op
+
+
 # --------------------------------------------------------------------------- canonical forms
 def _first_nonzero(row: Sequence[Q], bias: Q) -> Q:
     for x in list(row) + [bias]:
