@@ -347,10 +347,16 @@ def rank_one_exponents(blocks: np.ndarray, conductor: int, k0: int = 0) -> tuple
     Left column = the block's column 0, right row = row 0 minus the pivot ``e[0, 0]``; the
     block is rank one iff ``e[r, c] = e[r, 0] + e[0, c] - e[0, 0] (mod n)`` everywhere.
     """
-    w = blocks.astype(np.int32, copy=False)
+    # int16 suffices when e[r, 0] + e[0, c] < 2^15; powers of two reduce with a mask (faster than %)
+    w = blocks if blocks.dtype == np.int16 and conductor <= (1 << 14) else blocks.astype(np.int32, copy=False)
+    mask = conductor - 1 if conductor & (conductor - 1) == 0 else None
+
+    def reduce(x: np.ndarray) -> np.ndarray:
+        return x & mask if mask is not None else x % conductor
+
     cols = w[:, :, 0]
-    rows = (w[:, 0, :] - w[:, 0:1, 0]) % conductor
-    bad = (cols[:, :, None] + rows[:, None, :] - w) % conductor != 0
+    rows = reduce(w[:, 0, :] - w[:, 0:1, 0])
+    bad = reduce(cols[:, :, None] + rows[:, None, :] - w) != 0
     if bad.any():
         k, r, c = (int(x) for x in np.argwhere(bad)[0])
         raise _BlockFailure(k0 + k, "rank", (0, r), (0, c))
@@ -490,11 +496,12 @@ def dft_root_exponents(N: int, perm: np.ndarray) -> np.ndarray:
     """Exponents of ``F_N·P^T`` (``F[j, k] = zeta_N^(-jk)``), built by row chunks in int16/int32."""
     dtype = np.int16 if N < (1 << 15) else np.int32
     out = np.empty((N, N), dtype=dtype)
-    cols = np.asarray(perm, dtype=np.int64)
+    cols = np.asarray(perm, dtype=np.int64)[None, :]
     step = max(1, (1 << 22) // N)
     for r0 in range(0, N, step):
         rows = np.arange(r0, min(N, r0 + step), dtype=np.int64)[:, None]
-        out[r0:r0 + step] = (-(rows * cols[None, :])) % N
+        # N is a power of 2: reduce mod N with a mask (two's complement makes -x & (N-1) right)
+        out[r0:r0 + step] = (-(rows * cols)) & (N - 1)
     return out
 
 
