@@ -42,29 +42,18 @@ def activation(name) -> tuple:
     raise Malformed(f"unsupported activation {str(name)[:30]!r}")
 
 
-def pl_value(spec: tuple, t: Fraction) -> Fraction:
-    return spec[2](t)
-
-
 def is_symmetry(spec: tuple, a: Fraction, b: Fraction, c: Fraction, d: Fraction) -> bool:
     """σ(a t + b) == c σ(t) + d for all real t (a, c != 0), decided exactly."""
     if spec[0] == "pl":
         # both sides are continuous and piecewise linear with breakpoints among these points
         points = set(spec[1]) | {(k - b) / a for k in spec[1]}
         points |= {min(points) - 1, max(points) + 1}
-        return all(pl_value(spec, a * t + b) == c * pl_value(spec, t) + d for t in points)
+        return all(spec[2](a * t + b) == c * spec[2](t) + d for t in points)
     # σ' = P(σ): a P(c u + d) == c P(u) as polynomials and σ(b) = c σ(0) + d; for rational
     # b != 0, σ(b) is transcendental (Lindemann) while c σ(0) + d is rational, so b = 0.
     p0, p1, p2 = spec[1]
     composed = (p0 + p1 * d + p2 * d * d, p1 * c + 2 * p2 * c * d, p2 * c * c)
     return b == 0 and d == spec[2] * (1 - c) and all(a * x == c * y for x, y in zip(composed, (p0, p1, p2)))
-
-
-def constant_value(spec: tuple, beta: Fraction):
-    if spec[0] == "pl":
-        return pl_value(spec, beta)
-    require(beta == 0, "σ(β) is not rational for β != 0")
-    return spec[2]
 
 
 def parse_network(obj, what: str) -> tuple[str, list]:
@@ -137,7 +126,8 @@ def apply_op(spec: tuple, layers: list, step: dict) -> None:
     else:  # fold_constant_neuron: v σ(β) moves into the next bias
         i = unit("neuron")
         require(all(w == 0 for w in W[i]), "the unit's incoming weights are not zero")
-        value = constant_value(spec, b[i])
+        require(spec[0] == "pl" or b[i] == 0, "σ(β) is not rational for β != 0")  # tanh, logistic
+        value = spec[2](b[i]) if spec[0] == "pl" else spec[2]
         for k, row in enumerate(V):
             c_out[k] += row[i] * value
             row[i] = Fraction(0)
@@ -148,8 +138,8 @@ def relu_normal_form(spec: tuple, layers: list) -> tuple:
     require(spec[0] == "pl" and spec[1] == (0,) and len(layers) == 2, "relu normal form needs one hidden layer "
             "and a single kink at 0")
     (W, b), (V, c_out) = layers
-    left = -pl_value(spec, Fraction(-1))
-    jump = pl_value(spec, Fraction(1)) - left
+    left = -spec[2](Fraction(-1))
+    jump = spec[2](Fraction(1)) - left
     n = len(W[0])
     affine = [[Fraction(0)] * n + [c_out[o]] for o in range(len(V))]
     mu = {}
@@ -158,7 +148,7 @@ def relu_normal_form(spec: tuple, layers: list) -> tuple:
         lead = next((x for x in row if x != 0), None)
         if lead is None:
             for o in range(len(V)):
-                affine[o][n] += V[o][i] * pl_value(spec, b[i])
+                affine[o][n] += V[o][i] * spec[2](b[i])
             continue
         h = tuple(x / lead for x in full)
         coeffs = mu.setdefault(h, [Fraction(0)] * len(V))
@@ -178,7 +168,7 @@ def outputs(spec: tuple, layers: list, x: list) -> list:
         z = [sum((num(w) * v for w, v in zip(row, values)), num(Fraction(0))) + num(bi) for row, bi in zip(W, b)]
         if k < len(layers) - 1:
             if exact:
-                z = [pl_value(spec, t) for t in z]
+                z = [spec[2](t) for t in z]
             else:
                 z = [t.tanh() if spec[1] == (1, 0, -1) else 1 / (1 + (-t).exp()) for t in z]
         values = z
