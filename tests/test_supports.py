@@ -177,3 +177,15 @@ def test_iterative_completion_small_cases():
     assert res.success and res.order == [0, 1]
     nested = iterative_completion(np.ones((2, 2), bool), np.array([[1, 0], [1, 1]], bool))
     assert not nested.success and nested.stuck == [0, 1]
+
+
+@given(st.integers(1, 3), st.integers(1, 3), st.data())
+def test_checker_cover_search_matches_brute_force(m, n, data):
+    """The checker's own search (independent code) against brute force on block covers."""
+    from exactid.checker.supports import count_covers
+
+    blocks = data.draw(st.lists(st.tuples(
+        st.sets(st.integers(0, m - 1), min_size=1).map(lambda s: tuple(sorted(s))),
+        st.sets(st.integers(0, n - 1), min_size=1).map(lambda s: tuple(sorted(s)))), min_size=1, max_size=7))
+    cells = [[i * n + j for i in r for j in c] for r, c in blocks]
+    assert sorted(count_covers(m, n, blocks, 10 ** 6)) == sorted(brute_force_covers(m * n, cells))

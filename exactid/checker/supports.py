@@ -154,44 +154,30 @@ def candidates_mod_p(A: np.ndarray, p: int, k: int, kp: int) -> list:
 
 
 def count_covers(m: int, n: int, blocks: list, limit: int) -> list:
-    """Exact covers of the m x n entries by ``blocks`` (at most ``limit``), by a plain
-    backtracking search on the first uncovered entry."""
-    by_entry: dict = {}
-    for b, (rows, cols) in enumerate(blocks):
-        for i in rows:
-            for j in cols:
-                by_entry.setdefault(i * n + j, []).append(b)
-    covered = np.zeros(m * n, dtype=bool)
-    found, chosen = [], []
-    stack = [None]
+    """Exact covers of the m x n entries by ``blocks`` (at most ``limit``): depth-first,
+    always branching on the first uncovered entry (iterative: no recursion limit)."""
+    cells = [np.add.outer(np.asarray(r) * n, np.asarray(c)).ravel() for r, c in blocks]
+    by_entry: list = [[] for _ in range(m * n)]
+    for b, cs in enumerate(cells):
+        for e in cs.tolist():
+            by_entry[e].append(b)
+    covered, chosen, found = np.zeros(m * n, dtype=bool), [], []
+    stack = [iter(by_entry[0])]  # one iterator per depth; depth d + 1 exists after choice d
     while stack and len(found) < limit:
-        top = stack[-1]
-        if top is None:  # choose the branching entry
-            free = np.flatnonzero(~covered)
-            if len(free) == 0:
-                found.append(sorted(chosen))
-                stack.pop()
-                continue
-            stack[-1] = [by_entry.get(int(free[0]), []), 0, None]
-            continue
-        options, at, current = top
-        if current is not None:
-            rows, cols = blocks[current]
-            covered[np.add.outer(np.array(rows) * n, np.array(cols)).ravel()] = False
-            chosen.pop()
-            top[2] = None
-        while at < len(options):
-            rows, cols = blocks[options[at]]
-            at += 1
-            cells = np.add.outer(np.array(rows) * n, np.array(cols)).ravel()
-            if not covered[cells].any():
-                covered[cells] = True
-                chosen.append(options[at - 1])
-                top[1], top[2] = at, options[at - 1]
-                stack.append(None)
-                break
-        else:
+        b = next(stack[-1], None)
+        if b is None:  # options exhausted: undo the choice that led to this depth
             stack.pop()
+            if chosen:
+                covered[cells[chosen.pop()]] = False
+        elif not covered[cells[b]].any():
+            covered[cells[b]] = True
+            chosen.append(b)
+            free = np.flatnonzero(~covered)
+            if len(free):
+                stack.append(iter(by_entry[free[0]]))
+            else:
+                found.append(sorted(chosen))
+                covered[cells[chosen.pop()]] = False
     return found
 
 
