@@ -334,3 +334,13 @@ def test_apply_symmetry_checks_membership_and_preserves_outputs():
     assert np.allclose(numpy_outputs(relu, X), numpy_outputs(permuted, X))
     with pytest.raises(DomainError):
         apply_symmetry(relu, 0, 0, (-1, 0, -1, 0))
+
+
+def test_tamper_claim_fields():
+    _, _, cert = orbit_certificate()
+    bad = copy.deepcopy(cert)
+    bad["claim"]["widths"][0][1] = 7
+    rejected(bad, "widths")
+    bad = copy.deepcopy(cert)
+    bad["claim"]["activations"] = ["relu", "relu"]
+    rejected(bad, "activations")

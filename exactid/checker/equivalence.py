@@ -183,6 +183,8 @@ def check_network_equivalence(doc: dict) -> str:
     name1, net1 = parse_network(data.get("network1"), "network1")
     name2, net2 = parse_network(data.get("network2"), "network2")
     require(claim.get("activations", [name1, name2]) == [name1, name2], "claim.activations do not match the data")
+    widths = [[len(net[0][0][0])] + [len(W) for W, _ in net] for net in (net1, net2)]
+    require(claim.get("widths", widths) == widths, "claim.widths do not match the data")
     verdict, steps = claim.get("verdict"), steps_of(doc)
     if verdict == "equivalent":
         require(name1 == name2, "equivalence by operations needs the same activation")
