@@ -247,6 +247,7 @@ def test_tamper_remove_merge_fold_zero():
     fold = Network.from_lists("tanh", [([[0, 0], [1, 0]], [1, 0]), ([[1, 1]], [0])])
     bad = copy.deepcopy(cert)
     bad["data"]["network1"] = fold.to_json()
+    bad["claim"]["widths"][0] = fold.widths
     bad["steps"] = [{"kind": "fold_constant_neuron", "network": 1, "layer": 0, "neuron": 0}, {"kind": "same_parameters"}]
     rejected(bad, "not rational")
 
