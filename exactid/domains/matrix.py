@@ -105,6 +105,8 @@ class ExactMatrix:
             g = gcd(g, int(x))
             if g == 1:
                 return
+        if self.num.dtype != object and g >= _INT64_SAFE:  # g divides every entry: they are all 0
+            self.num = self.num.astype(object)
         self.num = compact_int_array(self.num // g) if self.num.dtype == object else self.num // g
         self.den //= g
 

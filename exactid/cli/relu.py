@@ -1,0 +1,140 @@
+"""``exactid certify relu``, ``exactid certify relu-box`` and ``exactid funcdim``."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+from ..certify.relu import local_certificate, shallow_certificate
+from ..errors import InputError
+from ..io.files import write_json
+from ..networks.format import load_network, load_samples
+from ..networks.local_identifiability import analyze
+from ..networks.relu import (DEFAULT_PRIME, forward, jacobian_exact, jacobian_mod_p, nmod_mat_from_array, random_network,
+                             random_samples)
+from ..networks.pathlifting import gram_matrix
+from ..linalg.rank import certified_rank
+from ..networks.shallow import analyze_shallow
+from .common import add_json_flag, emit, subgroup
+
+
+def register(sub, groups) -> None:
+    certify = subgroup(sub, groups, "certify", "produce a certificate")
+    p = certify.add_parser("relu", help="local identifiability of a ReLU network from samples (C_S / C_N)")
+    p.add_argument("--net", required=True, metavar="NET.json", help="network file (DESIGN section 7)")
+    p.add_argument("--samples", required=True, metavar="X.json", help='sample file {"X": [[...], ...]}')
+    p.add_argument("-o", "--output", metavar="OUT", help="write the certificate (.json or .json.gz)")
+    add_json_flag(p)
+    p.set_defaults(func=run_local)
+
+    p = certify.add_parser("relu-box", help="identifiability of a one-hidden-layer ReLU network on [lo, hi]^n")
+    p.add_argument("--net", required=True, metavar="NET.json")
+    p.add_argument("--lo", default="-1", help="lower end of the box (rational, default -1)")
+    p.add_argument("--hi", default="1", help="upper end of the box (rational, default 1)")
+    p.add_argument("-o", "--output", metavar="OUT")
+    add_json_flag(p)
+    p.set_defaults(func=run_box)
+
+    p = sub.add_parser("funcdim", help="distribution of the exact batch functional dimension rank J")
+    p.add_argument("--arch", required=True, help="widths, e.g. 2,5,4,1")
+    p.add_argument("--samples", type=int, default=400, help="samples per network (default 400)")
+    p.add_argument("--seeds", type=int, default=10, help="number of random networks (default 10)")
+    p.add_argument("--scale", type=float, default=1.0, help="weights N(0, scale^2/fan_in), biases N(0, scale^2)")
+    p.add_argument("--denominator", type=int, default=None,
+                   help="round weights and samples to multiples of 1/D (default: exact conversion of the floats)")
+    add_json_flag(p)
+    p.set_defaults(func=run_funcdim)
+
+
+def run_local(args) -> int:
+    net, samples = load_network(args.net), load_samples(args.samples)
+    start = time.perf_counter()
+    report = analyze(net, samples)
+    payload = report.as_dict()
+    if report.verdict in ("identifiable", "not_identifiable"):
+        cert, _ = local_certificate(net, samples, report)
+        if args.output:
+            write_json(args.output, cert)
+            payload["certificate"] = args.output
+    payload["seconds_total"] = round(time.perf_counter() - start, 3)
+    lines = [f"verdict: {report.verdict} ({report.reason})",
+             f"rank J = {report.rank}  d = {report.d}  h = {report.h}  d - h = {report.d_minus_h}  R_A = {report.r_a}",
+             f"samples n = {report.n}, outputs k = {report.k}, n*k >= d - h: {report.enough_rows}"]
+    if report.never_active:
+        lines.append(f"neurons never active on X (layer, index): {report.never_active}")
+    if report.always_active:
+        lines.append(f"neurons always active on X (layer, index): {report.always_active}")
+    if args.output and "certificate" in payload:
+        lines.append(f"certificate written to {args.output}")
+    emit(args, payload, "\n".join(lines))
+    return 0
+
+
+def run_box(args) -> int:
+    net = load_network(args.net)
+    try:
+        report = analyze_shallow(net, args.lo, args.hi)
+    except ValueError as exc:
+        raise InputError(f"bad box bounds: {exc}") from None
+    payload = report.as_dict()
+    if report.verdict != "undecided" and args.output:
+        cert, _ = shallow_certificate(net, args.lo, args.hi, report)
+        write_json(args.output, cert)
+        payload["certificate"] = args.output
+    emit(args, payload, f"verdict: {report.verdict} ({report.reason})")
+    return 0
+
+
+def _parse_arch(text: str) -> list[int]:
+    try:
+        widths = [int(t) for t in text.split(",")]
+    except ValueError:
+        raise InputError(f"--arch must be comma-separated integers, got {text!r}") from None
+    if len(widths) < 2 or min(widths) < 1:
+        raise InputError("--arch needs at least an input and an output width, all positive")
+    return widths
+
+
+def funcdim_one(widths: list[int], n: int, seed: int, scale: float, denominator) -> dict:
+    """Exact rank J for one random Gaussian network.
+
+    rank J mod p is a lower bound; it is exact when it reaches d - h or R_A = k rank K (both
+    upper bounds, K's rank certified exactly).  Otherwise, for small Jacobians, the exact rank
+    comes from :func:`certified_rank`; for large ones the lower bound is reported as such.
+    """
+    net = random_network(widths, seed, scale=scale, denominator=denominator)
+    X = random_samples(n, widths[0], 10_000 + seed, denominator=denominator)
+    fwd = forward(net, X)
+    if fwd.zero_preactivations():
+        return {"seed": seed, "rank": None, "exact": False, "note": "a hidden pre-activation is exactly 0"}
+    J = jacobian_mod_p(net, X, DEFAULT_PRIME, fwd)
+    rank = nmod_mat_from_array(J, DEFAULT_PRIME).rank()
+    d_minus_h = net.num_parameters - net.num_hidden
+    exact = rank == d_minus_h
+    if not exact:
+        r_a = widths[-1] * certified_rank(gram_matrix(X, fwd.patterns())).rank
+        exact = rank == r_a
+    if not exact and J.size <= 200_000:
+        rank, exact = certified_rank(jacobian_exact(net, X, fwd)).rank, True
+    return {"seed": seed, "rank": rank, "exact": exact, "d_minus_h": d_minus_h}
+
+
+def run_funcdim(args) -> int:
+    widths = _parse_arch(args.arch)
+    if args.samples < 1 or args.seeds < 1:
+        raise InputError("--samples and --seeds must be positive")
+    rows = [funcdim_one(widths, args.samples, seed, args.scale, args.denominator) for seed in range(args.seeds)]
+    ranks = Counter(r["rank"] if r["exact"] or r["rank"] is None else f">= {r['rank']}" for r in rows)
+    d = sum(widths[l + 1] * (widths[l] + 1) for l in range(len(widths) - 1))
+    h = sum(widths[1:-1])
+    conversion = "floats converted exactly" if args.denominator is None else f"rounded to multiples of 1/{args.denominator}"
+    lines = [f"architecture {widths}: d = {d}, h = {h}, d - h = {d - h}; {args.samples} Gaussian samples, "
+             f"{args.seeds} Gaussian networks (scale {args.scale}, {conversion})",
+             "exact ranks; '>= r' marks a certified lower bound where the exact rank was too costly",
+             "", "| rank J | networks | fraction |", "|---|---|---|"]
+    for rank, count in sorted(ranks.items(), key=lambda t: (t[0] is None, str(t[0]))):
+        lines.append(f"| {rank if rank is not None else 'skipped'} | {count} | {count / len(rows):.2f} |")
+    payload = {"verdict": "decided", "arch": widths, "d": d, "h": h, "d_minus_h": d - h, "samples": args.samples,
+               "conversion": conversion, "distribution": {str(k): v for k, v in ranks.items()}, "runs": rows}
+    emit(args, payload, "\n".join(lines))
+    return 0
