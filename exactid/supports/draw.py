@@ -70,6 +70,4 @@ def draw_overlaps(SX, SY, path: str, title: str = "") -> None:
         counts += block
     overlap = SX.shape[1] + 1
     labels[counts > 1] = overlap
-    plt = require_matplotlib()
     _label_image(labels, path, title, f"{SX.shape[1]} rank-one supports; last colour = overlaps")
-    del plt
