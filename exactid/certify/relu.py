@@ -101,9 +101,9 @@ def bundled():
     from ..networks.relu import random_network, random_samples
     from .bundle import BundleItem
 
-    def local(widths, n, seed, denominator=1000):
+    def local(widths, n, seed, bias_scale=None):
         def build():
-            net = random_network(widths, seed, denominator=denominator)
+            net = random_network(widths, seed, denominator=1000, bias_scale=bias_scale)
             X = random_samples(n, widths[0], seed + 100, denominator=97)
             return local_certificate(net, X)[0]
         return build
@@ -117,10 +117,12 @@ def bundled():
     def box(layers, lo, hi):
         return lambda: shallow_certificate(Net.from_lists("relu", layers), lo, hi)[0]
 
-    yield BundleItem("relu/local-2-5-4-1-identifiable.json.gz", "ReLU 2-5-4-1 locally identifiable from 60 samples",
-                     local([2, 5, 4, 1], 60, 1))
-    yield BundleItem("relu/local-3-6-2-identifiable.json.gz", "ReLU 3-6-2 locally identifiable from 30 samples",
-                     local([3, 6, 2], 30, 2))
+    yield BundleItem("relu/local-2-4-1-identifiable.json.gz", "ReLU 2-4-1 locally identifiable from 50 samples",
+                     local([2, 4, 1], 50, 1))
+    yield BundleItem("relu/local-3-6-2-identifiable.json.gz", "ReLU 3-6-2 locally identifiable from 100 samples",
+                     local([3, 6, 2], 100, 2))
+    yield BundleItem("relu/local-5-6-5-3-identifiable.json.gz", "ReLU 5-6-5-3 locally identifiable from 100 samples",
+                     local([5, 6, 5, 3], 100, 2, 0.3))
     yield BundleItem("relu/local-2-5-4-1-too-few-samples.json.gz",
                      "ReLU 2-5-4-1 not locally identifiable from 8 samples (C_N fails)", local([2, 5, 4, 1], 8, 1))
     yield BundleItem("relu/local-2-3-1-dead-neuron.json", "ReLU 2-3-1 with a neuron off on X: not identifiable",
