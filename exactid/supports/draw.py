@@ -28,18 +28,21 @@ def require_matplotlib():
     return plt
 
 
-def _label_image(labels: np.ndarray, path: str, title: str, legend: str) -> None:
+def _label_image(labels: np.ndarray, path: str, title: str, legend: str, last_black: bool = False,
+                 count: int = 0) -> None:
     plt = require_matplotlib()
     from matplotlib.colors import ListedColormap
 
-    count = int(labels.max()) + 1 if labels.size else 1
+    count = max(count, int(labels.max()) + 1 if labels.size else 1)
     rng = np.random.default_rng(0)  # fixed colours: the same picture each run
     hues = rng.permutation(max(count - 1, 1)) / max(count - 1, 1)
     import colorsys
 
     colours = [(1, 1, 1)] + [colorsys.hsv_to_rgb(h, 0.65, 0.9) for h in hues[: count - 1]]
+    if last_black and count > 1:
+        colours[-1] = (0, 0, 0)
     m, n = labels.shape
-    fig, ax = plt.subplots(figsize=(min(12, 2 + n / 8), min(12, 2 + m / 8)))
+    fig, ax = plt.subplots(figsize=(min(12, max(4, 2 + n / 8)), min(12, max(4, 2 + m / 8))))
     ax.imshow(labels, cmap=ListedColormap(colours), vmin=0, vmax=max(count - 1, 1), interpolation="nearest")
     ax.set_title(title)
     ax.set_xlabel(legend)
@@ -68,6 +71,6 @@ def draw_overlaps(SX, SY, path: str, title: str = "") -> None:
         block = np.outer(SX[:, i], SY[i])
         labels[block] = i + 1
         counts += block
-    overlap = SX.shape[1] + 1
-    labels[counts > 1] = overlap
-    _label_image(labels, path, title, f"{SX.shape[1]} rank-one supports; last colour = overlaps")
+    labels[counts > 1] = SX.shape[1] + 1  # always the largest label, drawn black
+    _label_image(labels, path, title, f"{SX.shape[1]} rank-one supports; black = overlaps", last_black=True,
+                 count=SX.shape[1] + 2)
