@@ -367,3 +367,26 @@ def test_bitrev_reference(N):
     assert bitrev(N)[bitrev(N)].tolist() == list(range(N))  # an involution
     P = permutation_matrix(bitrev(N)).to_numpy()
     assert np.array_equal(P @ np.arange(N), np.array(expected, dtype=float))
+
+
+@settings(max_examples=30)
+@given(st.data())
+def test_random_tree_tampering_is_rejected(data):
+    X = ExactMatrix.from_rows([[1, 0, 2], [3, 1, 0], [0, 5, 1], [7, 0, 0]])
+    Y = ExactMatrix.from_rows([[1, 2, 0, 0], [0, 1, 3, 0], [0, 0, 1, 4]])
+    cert, res = fixed_certificate(X, Y)
+    assert res.verdict == "identifiable" and "is identifiable" in check_document(cert)
+    c = copy.deepcopy(cert)
+    step = data.draw(st.integers(0, len(c["steps"]) - 1))
+    tree = c["steps"][step]["tree"]
+    edge = data.draw(st.integers(0, len(tree) - 1))
+    from exactid.supports import support_of
+    from exactid.supports.overlap import observable_part
+
+    order = [s["component"] for s in c["steps"]]
+    observable = observable_part(support_of(X), support_of(Y), order[step], order[step:])
+    new = [data.draw(st.integers(-1, 4)), data.draw(st.integers(-1, 4))]
+    if 0 <= new[0] < 4 and 0 <= new[1] < 4 and observable[new[0], new[1]]:
+        new = [new[0], new[1] + 100]  # an observable entry might give another valid tree
+    tree[edge] = new
+    assert rejected(c)
