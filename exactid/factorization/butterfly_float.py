@@ -102,31 +102,38 @@ def rank_one_float(blocks: np.ndarray, max_iter: int = 50, tol: float = 1e-15) -
 
     ``blocks`` has shape ``(*K, R, C)`` and may be a strided view (the hierarchical driver
     passes a transposed view of the node's compact array, so blocks are never copied).
-    Power iteration on ``W^H W`` from the conjugated largest row; blocks that have not
-    converged are redone by SVD.  Zero blocks give zero factors.
+    Power iteration on ``W^H W`` from the conjugated first row (the largest row for blocks
+    whose first row is negligible); blocks that have not converged are redone by SVD.  Zero
+    blocks give zero factors.
     """
     cplx = np.iscomplexobj(blocks)
-    if cplx and blocks.strides[-1] == blocks.itemsize:
-        parts = blocks.view(np.float64)  # (re, im) pairs: |W|^2 row sums without temporaries
-        row_norms = np.einsum("...rc,...rc->...r", parts, parts)
-    else:
-        row_norms = np.einsum("...rc,...rc->...r", blocks, blocks.conj()).real
-    best = row_norms.argmax(axis=-1)[..., None, None]
-    v = _normalize(np.take_along_axis(blocks, best, axis=-2)[..., 0, :].conj())
+    # start from the first row (cheap); blocks whose first row is (nearly) zero start from their largest row
+    first = blocks[..., 0, :]
+    first_norm = np.linalg.norm(first, axis=-1)
+    weak = first_norm <= 1e-3 * np.abs(first).max(initial=0.0) if first.size else first_norm < 0
+    start = first.conj()
+    if weak.any():
+        idx = np.nonzero(weak)
+        sub = blocks[idx]  # (m, R, C) copy of the few weak blocks
+        best = np.einsum("mrc,mrc->mr", sub, sub.conj()).real.argmax(axis=-1)
+        start[idx] = sub[np.arange(len(best)), best].conj()
+    v = _normalize(start)
+    u = np.einsum("...rc,...c->...r", blocks, v)
     converged = np.zeros(v.shape[:-1], dtype=bool)
     for _ in range(max_iter):
-        u = np.einsum("...rc,...c->...r", blocks, v)
         w = np.einsum("...r,...rc->...c", u.conj(), blocks)
         w = _normalize(w.conj() if cplx else w)
         converged = np.abs(w - v).max(axis=-1, initial=0.0) <= tol * 16
-        v = w
         if converged.all():
-            break
+            break  # keep (u, v): u = W v exactly, and v is converged
+        v = w
+        u = np.einsum("...rc,...c->...r", blocks, v)
     if not converged.all():
         idx = np.nonzero(~converged)
         _, _, vh = np.linalg.svd(blocks[idx], full_matrices=False)
         v[idx] = vh[:, 0, :].conj()
-    return np.einsum("...rc,...c->...r", blocks, v), v.conj()
+        u[idx] = np.einsum("mrc,mc->mr", blocks[idx], v[idx])
+    return u, v.conj()
 
 
 def _normalize(x: np.ndarray) -> np.ndarray:
