@@ -105,6 +105,13 @@ def _jacobian_mod_p(widths, Ws, X, pre, p) -> np.ndarray:
     return J.reshape(n * k, pos)
 
 
+def _common_den(rows) -> int:
+    den = 1
+    for x in (x for r in rows for x in r):
+        den = den * x.denominator // gcd(den, x.denominator)
+    return den
+
+
 def _gram(X, pre) -> CMatrix:
     """K(x, x') = <x,x'> prod_l P_l + sum_l prod_{l'>=l} P_l' + 1 with P_l = <a_l(x), a_l(x')>."""
     n = len(X)
@@ -113,10 +120,7 @@ def _gram(X, pre) -> CMatrix:
         a = np.array([1 if v > 0 else 0 for v in z.entries()], dtype=object).reshape(n, -1)
         suffix = suffix * a.dot(a.T)
         bias_part = bias_part + suffix
-    den = 1
-    for row in X:
-        for x in row:
-            den = den * x.denominator // gcd(den, x.denominator)
+    den = _common_den(X)
     inner = np.array([[sum(int(x * den) * int(y * den) for x, y in zip(r, s)) for s in X] for r in X], dtype=object)
     num = inner * suffix + bias_part * (den * den)
     return CMatrix(1, [flint.fmpz_mat(n, n, [int(v) for v in num.ravel()])], den * den, n, n)
@@ -259,12 +263,8 @@ def check_shallow(doc: dict) -> str:
     for s, kind, step in steps_of(doc):
         with at_step(s, kind):
             if kind == "outer_products_minor_nonzero_mod_p":
-                cm = CMatrix(1, [flint.fmpz_mat(0, 0)], 1, h, len(outer[0]))
-                den = 1
-                for row in outer:
-                    for x in row:
-                        den = den * x.denominator // gcd(den, x.denominator)
-                cm.num, cm.den = [flint.fmpz_mat([[int(x * den) for x in row] for row in outer])], den
+                den = _common_den(outer)
+                cm = CMatrix(1, [flint.fmpz_mat([[int(x * den) for x in r] for r in outer])], den, h, len(outer[0]))
                 independent = minor_nonzero_mod_p(cm, step) == h
             elif kind == "subset_search":
                 require(h <= 16, "the subset search is limited to 16 neurons")

@@ -37,7 +37,7 @@ from ..linalg.rank import RankResult, certified_rank, pivot_columns
 from .format import Network
 from .pathlifting import gram_matrix
 from .relu import (DEFAULT_PRIME, ForwardPass, as_samples, forward, hidden_neurons, jacobian_mod_p,
-                   parameter_offsets, require_relu)
+                   nmod_mat_from_array, parameter_offsets, require_relu)
 
 
 @dataclass
@@ -64,7 +64,7 @@ class LocalReport:
     n: int
     k: int
     rank: Optional[int] = None  # certified lower bound of rank J (a minor mod p); exact when decided
-    r_a: Optional[int] = None  # k * rank K, exact
+    r_a: Optional[int] = None  # k * rank K (exact except for identifiable verdicts, where a mod-p lower bound may be shown)
     minor: Optional[JacobianMinor] = None
     gram_rank: Optional[RankResult] = None
     zero_preactivations: list = field(default_factory=list)
@@ -113,11 +113,7 @@ def usable_prime(net: Network, samples: flint.fmpq_mat, start: int = DEFAULT_PRI
     return p
 
 
-def _nmod(a: np.ndarray, p: int) -> flint.nmod_mat:
-    m, n = a.shape
-    if m == 0 or n == 0:
-        return flint.nmod_mat(m, n, p)
-    return flint.nmod_mat(flint.fmpz_mat(m, n, a.ravel().tolist()), p)
+_nmod = nmod_mat_from_array
 
 
 def independent_rows(a: np.ndarray, p: int) -> list[int]:
@@ -172,8 +168,9 @@ def analyze(net: Network, X: Any, prime: int = DEFAULT_PRIME, fwd: Optional[Forw
     --------
     >>> from exactid.networks.format import Network
     >>> net = Network.from_lists("relu", [([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
-    >>> analyze(net, [[1], [-1], [2]]).verdict   # |x| on R: locally identifiable? rank 4 of d-h 5
-    'not_identifiable'
+    >>> rep = analyze(net, [[1], [-1], [2]])   # |x| on R from three samples
+    >>> rep.verdict, rep.rank, rep.r_a, rep.d_minus_h
+    ('not_identifiable', 3, 3, 5)
     """
     require_relu(net)
     timings: dict[str, float] = {}
@@ -215,16 +212,15 @@ def analyze(net: Network, X: Any, prime: int = DEFAULT_PRIME, fwd: Optional[Forw
     report.rank, report.minor = minor.size, minor
     if minor.size > d - h:  # pragma: no cover - would contradict rank J <= d - h
         raise CertificationError(f"rank J mod p = {minor.size} exceeds d - h = {d - h}: internal error")
+    t = time.perf_counter()
+    K = gram_matrix(samples, pats)
+    gram = certified_rank(K, upper_bound=gram_upper_bound and minor.size < d - h)
+    timings["gram_rank"] = time.perf_counter() - t
+    report.gram_rank, report.r_a = gram, k * gram.rank  # reported in every case
     if minor.size == d - h:
         report.verdict = "identifiable"
         report.reason = f"C_S holds: rank J = d - h = {d - h}"
         return report
-
-    t = time.perf_counter()
-    K = gram_matrix(samples, pats)
-    gram = certified_rank(K, upper_bound=gram_upper_bound)
-    timings["gram_rank"] = time.perf_counter() - t
-    report.gram_rank, report.r_a = gram, k * gram.rank
     if minor.size < report.r_a:
         # A second prime guards against an unlucky first one before calling it undecided.
         p2 = usable_prime(net, samples, p - 1)

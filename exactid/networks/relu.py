@@ -289,7 +289,10 @@ def jacobian_float(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], 
 def nmod_mat_from_array(a: np.ndarray, p: int) -> flint.nmod_mat:
     """An int64 residue array as a ``flint.nmod_mat``."""
     m, n = a.shape
-    return flint.nmod_mat(m, n, a.ravel().tolist(), p)
+    if m == 0 or n == 0:
+        return flint.nmod_mat(m, n, p)
+    # through fmpz_mat: its list constructor is faster than nmod_mat's, the reduction is in C
+    return flint.nmod_mat(flint.fmpz_mat(m, n, a.ravel().tolist()), p)
 
 
 def random_network(widths: Sequence[int], seed: int, scale: float = 1.0, denominator: int | None = None,
