@@ -12,7 +12,11 @@ A mutated certificate may be accepted only when the test proves it genuinely val
 * for ``rank`` claims, an independent verifier (exactid's own exact linear algebra and
   SymPy's primality test, never the checker) re-proves the claim and re-verifies every step:
   e.g. a changed row index that still selects a nonzero minor, or another root of the
-  same order.
+  same order;
+* for network claims (ReLU local identifiability, ReLU shallow box, network equivalence), a
+  value changed inside ``data`` (a sample, a weight) describes another instance: exactid's
+  decision procedure (the generator, never the checker) re-decides it and must reach the very
+  same claim (same verdict, sizes and rank).
 
 Every other acceptance fails, naming the file, the JSON path and the mutation.
 """
@@ -175,6 +179,38 @@ def independently_valid_rank(doc) -> bool:
         return False
 
 
+# --- regeneration oracles: exactid's own algorithms re-decide a mutated instance ---------------
+
+def _regenerated_claim(doc: dict) -> dict:
+    """The claim exactid's decision procedures (not the checker) make on the mutated data."""
+    from exactid.certify.equivalence import equivalence_certificate
+    from exactid.certify.relu import local_certificate, shallow_certificate
+    from exactid.networks.format import network_from_json
+
+    kind, data = doc["claim"]["kind"], doc["data"]
+    if kind == "relu_local_identifiability":
+        return local_certificate(network_from_json(data["network"]), data["samples"]["X"])[0]["claim"]
+    if kind == "relu_shallow_box":
+        return shallow_certificate(network_from_json(data["network"]), data["lo"], data["hi"])[0]["claim"]
+    if kind == "network_equivalence":
+        cert = equivalence_certificate(network_from_json(data["network1"]), network_from_json(data["network2"]))
+        return cert["claim"]
+    raise LookupError(kind)
+
+
+REGENERATED_KINDS = {"relu_local_identifiability", "relu_shallow_box", "network_equivalence"}
+
+
+def regenerated_agrees(mutated: dict, path) -> bool:
+    """For a mutation inside ``data``: the generator re-decides the new instance to the same claim."""
+    if path[:1] != ("data",) or mutated["claim"].get("kind") not in REGENERATED_KINDS:
+        return False
+    try:
+        return _regenerated_claim(mutated) == mutated["claim"]
+    except Exception:
+        return False
+
+
 # --- the property ----------------------------------------------------------------------------
 
 def genuinely_valid(original: dict, mutated: dict, path, name: str) -> bool:
@@ -182,7 +218,7 @@ def genuinely_valid(original: dict, mutated: dict, path, name: str) -> bool:
         return True  # the same verified facts again, claim and data untouched
     if isinstance(mutated.get("claim"), dict) and mutated["claim"].get("kind") == "rank":
         return independently_valid_rank(mutated)
-    return False
+    return regenerated_agrees(mutated, path)
 
 
 CASES = cases()
