@@ -18,7 +18,8 @@ The identifiable search first tries the d - h columns left after dropping, for e
 neuron, one coordinate of its own rescaling direction (its bias, or its first nonzero
 incoming weight).  Those coordinates form a block-triangular invertible submatrix of the
 rescaling directions, so when rank J = d - h and the kernel is spanned by rescalings the
-remaining columns are independent: one elimination instead of two.
+remaining columns are independent.  Rows: the first d - h rows are tried first (one square
+rank), then an echelon form of the transpose picks independent rows.
 """
 
 from __future__ import annotations
@@ -154,8 +155,11 @@ def identifiable_minor(net: Network, J: np.ndarray, p: int) -> Optional[Jacobian
     if cols is None or J.shape[0] < len(cols):
         return None
     sub = J[:, cols]
+    # The first d - h rows usually suffice (a square rank is cheaper than an echelon form).
+    if _nmod(np.ascontiguousarray(sub[:len(cols)]), p).rank() == len(cols):
+        return JacobianMinor(p, list(range(len(cols))), cols)
     if sub.shape[0] == sub.shape[1]:
-        return JacobianMinor(p, list(range(sub.shape[0])), cols) if _nmod(sub, p).rank() == len(cols) else None
+        return None
     rows = independent_rows(sub, p)
     return JacobianMinor(p, rows, cols) if len(rows) == len(cols) else None
 
