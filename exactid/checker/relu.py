@@ -234,6 +234,7 @@ def check_shallow(doc: dict) -> str:
         raise Malformed("'data' must be an object")
     widths, Ws, bs = _network(data.get("network"))
     require(len(Ws) == 2, "the box theorem is about one hidden layer")
+    require(claim.get("widths") == widths, f"claim.widths differ from the network's {widths}")
     lo, hi = rational(data.get("lo"), "lo"), rational(data.get("hi"), "hi")
     require(lo < hi, "the box needs lo < hi")
     terms, h = _terms(widths, Ws, bs, 1), widths[1]
