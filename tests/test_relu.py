@@ -312,3 +312,17 @@ def test_cli_certify_relu_and_funcdim(tmp_path, capsys):
     assert sum(payload["distribution"].values()) == 3
     (tmp_path / "bad.json").write_text("{}")
     assert main(["certify", "relu", "--net", str(tmp_path / "bad.json"), "--samples", str(tmp_path / "x.json")]) == 2
+
+
+def test_cli_certify_relu_box(tmp_path, capsys):
+    from exactid.cli.main import main
+    net = Network.from_lists("relu", [([[1, 2], [2, 4]], [0, 0]), ([[1, 1]], [3])])
+    (tmp_path / "net.json").write_text(json.dumps(net.to_json()))
+    out = tmp_path / "box.json"
+    assert main(["certify", "relu-box", "--net", str(tmp_path / "net.json"), "--lo=-1/2", "--hi", "1",
+                 "-o", str(out), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["verdict"] == "not_identifiable" and payload["condition"] == "positively proportional neurons"
+    assert main(["check", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["certify", "relu-box", "--net", str(tmp_path / "net.json"), "--lo", "1", "--hi", "0"]) == 2

@@ -29,7 +29,7 @@ def register(sub, groups) -> None:
 
     p = certify.add_parser("relu-box", help="identifiability of a one-hidden-layer ReLU network on [lo, hi]^n")
     p.add_argument("--net", required=True, metavar="NET.json")
-    p.add_argument("--lo", default="-1", help="lower end of the box (rational, default -1)")
+    p.add_argument("--lo", default="-1", help="lower end of the box (rational, default -1; write negative values as --lo=-2)")
     p.add_argument("--hi", default="1", help="upper end of the box (rational, default 1)")
     p.add_argument("-o", "--output", metavar="OUT")
     add_json_flag(p)
