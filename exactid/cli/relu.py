@@ -58,7 +58,7 @@ def run_local(args) -> int:
             payload["certificate"] = args.output
     payload["seconds_total"] = round(time.perf_counter() - start, 3)
     lines = [f"verdict: {report.verdict} ({report.reason})",
-             f"rank J = {report.rank}  d = {report.d}  h = {report.h}  d - h = {report.d_minus_h}  R_A = {report.r_a}",
+             f"rank J {'=' if report.rank_certified == 'exact' else '>='} {report.rank}  d = {report.d}  h = {report.h}  d - h = {report.d_minus_h}  R_A = {report.r_a}",
              f"samples n = {report.n}, outputs k = {report.k}, n*k >= d - h: {report.enough_rows}"]
     if report.never_active:
         lines.append(f"neurons never active on X (layer, index): {report.never_active}")

@@ -37,8 +37,12 @@ from ..errors import CertificationError
 from ..linalg.rank import RankResult, certified_rank, pivot_columns
 from .format import Network
 from .pathlifting import gram_matrix
-from .relu import (DEFAULT_PRIME, ForwardPass, as_samples, forward, hidden_neurons, jacobian_mod_p,
+from .relu import (DEFAULT_PRIME, ForwardPass, as_samples, forward, hidden_neurons, jacobian_exact, jacobian_mod_p,
                    nmod_mat_from_array, parameter_offsets, require_relu)
+
+
+#: Undecided reports settle the exact rank of J (certified_rank over Q) up to this many entries.
+EXACT_RANK_ENTRIES = 200_000
 
 
 @dataclass
@@ -65,6 +69,7 @@ class LocalReport:
     n: int
     k: int
     rank: Optional[int] = None  # certified lower bound of rank J (a minor mod p); exact when decided
+    rank_certified: str = "lower_bound"  # "exact" when rank J = rank is proved
     r_a: Optional[int] = None  # k * rank K (exact except for identifiable verdicts, where a mod-p lower bound may be shown)
     minor: Optional[JacobianMinor] = None
     gram_rank: Optional[RankResult] = None
@@ -83,7 +88,8 @@ class LocalReport:
         return self.n * self.k >= self.d - self.h
 
     def as_dict(self) -> dict:
-        return {"verdict": self.verdict, "reason": self.reason, "rank": self.rank, "d": self.d, "h": self.h,
+        return {"verdict": self.verdict, "reason": self.reason, "rank": self.rank,
+                "rank_certified": self.rank_certified, "d": self.d, "h": self.h,
                 "d_minus_h": self.d_minus_h, "r_a": self.r_a, "n": self.n, "k": self.k,
                 "n_times_k_at_least_d_minus_h": self.enough_rows,
                 "never_active": [list(t) for t in self.never_active],
@@ -222,7 +228,7 @@ def analyze(net: Network, X: Any, prime: int = DEFAULT_PRIME, fwd: Optional[Forw
     timings["gram_rank"] = time.perf_counter() - t
     report.gram_rank, report.r_a = gram, k * gram.rank  # reported in every case
     if minor.size == d - h:
-        report.verdict = "identifiable"
+        report.verdict, report.rank_certified = "identifiable", "exact"
         report.reason = f"C_S holds: rank J = d - h = {d - h}"
         return report
     if minor.size < report.r_a:
@@ -235,9 +241,14 @@ def analyze(net: Network, X: Any, prime: int = DEFAULT_PRIME, fwd: Optional[Forw
     if minor.size > report.r_a:  # pragma: no cover - would contradict rank J <= R_A
         raise CertificationError(f"rank J mod p = {minor.size} exceeds R_A = {report.r_a}: internal error")
     if minor.size == report.r_a and gram.certified == "exact":
-        report.verdict = "not_identifiable"
+        report.verdict, report.rank_certified = "not_identifiable", "exact"
         report.reason = f"C_N fails: rank J = R_A = {report.r_a} < d - h = {d - h}"
     else:
-        report.reason = (f"rank J >= {minor.size} (mod-p rank) is below both R_A = {report.r_a} and d - h = {d - h}: "
+        relation = ">="
+        if J.size <= EXACT_RANK_ENTRIES:  # small: settle the exact rank of J for the report
+            exact = certified_rank(jacobian_exact(net, samples, fwd))
+            if exact.certified == "exact":
+                report.rank, report.rank_certified, relation = exact.rank, "exact", "="
+        report.reason = (f"rank J {relation} {report.rank} is below both R_A = {report.r_a} and d - h = {d - h}: "
                          "neither C_S nor the failure of C_N is established")
     return report
