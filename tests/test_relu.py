@@ -326,3 +326,30 @@ def test_cli_certify_relu_box(tmp_path, capsys):
     assert main(["check", str(out)]) == 0
     capsys.readouterr()
     assert main(["certify", "relu-box", "--net", str(tmp_path / "net.json"), "--lo", "1", "--hi", "0"]) == 2
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 50), st.lists(st.fractions(min_value="1/9", max_value=9), min_size=4, max_size=4))
+def test_rank_and_phi_invariant_under_rescaling_law(seed, factors):
+    net, X = small([2, 4, 1], 12, seed=seed)
+    if forward(net, X).zero_preactivations():
+        return
+    other = net
+    for i, lam in enumerate(factors):
+        other = rescale(other, 1, i, flint.fmpq(lam.numerator, lam.denominator))
+    assert forward(other, X).output == forward(net, X).output
+    assert path_lifting(other) == path_lifting(net)
+    a, b = analyze(net, X), analyze(other, X)
+    assert (a.verdict, a.rank, a.r_a) == (b.verdict, b.rank, b.r_a)
+
+
+def test_tampered_gram_kernel_rejected():
+    net, X = small([2, 5, 4, 1], 60, seed=1)  # R_A = 14 < n: K has a kernel
+    cert, rep = local_certificate(net, X)
+    kernel = [s for s in cert["steps"] if s["kind"] == "gram_kernel_vectors"]
+    assert rep.verdict == "not_identifiable" and kernel and kernel[0]["vectors"]["shape"][1] == 60 - 14
+    bad = copy.deepcopy(cert)
+    step = [s for s in bad["steps"] if s["kind"] == "gram_kernel_vectors"][0]
+    step["vectors"]["entries"][0][0] = 12345
+    with pytest.raises(Rejected):
+        check_document(bad)
