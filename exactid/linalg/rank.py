@@ -116,8 +116,9 @@ def integral_kernel(
 ) -> Optional[ExactMatrix]:
     """Kernel basis with entries in Z[zeta_n], given a maximal nonsingular minor (rows, cols).
 
-    Column j of the result has the minor's determinant at the j-th non-pivot column and 0
-    at the other non-pivot columns (so the columns are independent).  Returns ``None``
+    Column j of the result is nonzero at the j-th non-pivot column (a divisor of the
+    minor's determinant there, after dividing out the column's content) and 0 at the other
+    non-pivot columns, so the columns are independent.  Returns ``None``
     when no verified basis is found within the prime budget (the minor was not maximal
     over the field: the rank mod p was too small).
     """
@@ -168,10 +169,24 @@ def integral_kernel(
                 num = np.zeros((d, ncols, f), dtype=object)
                 num[:, list(cols), :] = symmetric[:, :r, :]
                 num[:, free, :] = symmetric[:, r:, :]
-                candidate = ExactMatrix(field, compact_int_array(num), 1, normalized=True)
+                candidate = ExactMatrix(field, compact_int_array(_remove_column_content(num)), 1, normalized=True)
                 if _vanishes_mod_fresh_prime(matrix, candidate) and (matrix @ candidate).is_zero():
                     return candidate
     return None
+
+
+def _remove_column_content(num: np.ndarray) -> np.ndarray:
+    """Divide each kernel vector by the gcd of its coefficients (smaller certificates)."""
+    out = num.copy()
+    for j in range(num.shape[2]):
+        g = 0
+        for x in num[:, :, j].flat:
+            g = math.gcd(g, int(x))
+            if g == 1:
+                break
+        if g > 1:
+            out[:, :, j] = num[:, :, j] // g
+    return out
 
 
 def _checkpoints(budget: int):
