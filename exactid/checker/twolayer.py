@@ -1,11 +1,8 @@
-"""Claims about two-layer sparse factorizations Z = X Y (DESIGN §3).
+"""Claims about two-layer sparse factorizations Z = X Y (DESIGN §3, docs/twolayer.md).
 
-``two_layer_family``: Z (a named matrix, recomputed here, or data) in the family "X has
-<= k nonzeros per column, Y <= k' per row, inner dimension r" with r k k' = m n.  Every
-factorization is then an exact cover of Z's entries by r blocks of shape k x k' on which Z
-has rank one, so: unique cover -> identifiable, two covers -> not identifiable, none ->
-no factorization.  The unique/none cases are re-derived here: candidates recomputed
-modulo p (a superset of the exact ones, minus blocks proved not rank one), then searched.
+``two_layer_family``: in a tight-count sparsity family every factorization is an exact cover
+of Z's entries by r rank-one k x k' blocks: unique cover -> identifiable, two covers -> not
+identifiable, none -> no factorization.  ``two_layer_fixed``: a given pair, fixed supports.
 """
 
 from __future__ import annotations
@@ -15,7 +12,7 @@ import numpy as np
 from .arith import index_list, integer
 from .core import at_step, claim_handler, require, steps_of
 from .errors import Malformed
-from .matrices import decode, equal, product
+from .matrices import decode, equal, field_name, product
 from .named import root_sum_terms
 from .supports import (RootSums, block, blocks_rank_one, candidates_mod_p, count_covers, is_exact_cover,
                        prime_and_root, spanning_tree, support)
@@ -35,8 +32,10 @@ def product_matrix(claim: dict, data: dict) -> RootSums:
 
 
 def block_list(value, m: int, n: int, shape: tuple) -> list:
+    """Distinct blocks of the given shape (a cover is a set: a block listed twice is refused)."""
     out = [block(b, m, n) for b in (value if isinstance(value, list) else [None])]
     require(all((len(r), len(c)) == shape for r, c in out), f"a block is not of shape {shape[0]}x{shape[1]}")
+    require(len(set(out)) == len(out), "a block is listed twice")
     return out
 
 
@@ -53,7 +52,8 @@ def check_family(doc: dict) -> str:
         raise Malformed("bad verdict or family parameters")
     require(r * k * kp == m * n or (verdict == "no_factorization" and r * k * kp < m * n),
             f"r k k' = {r * k * kp} is not the tight count {m * n} (nor below it for no_factorization)")
-    require(claim.get("shape") == [m, n], "claim.shape is not the shape of Z")
+    require(claim.get("shape") == [m, n] and claim.get("field") == field_name(Z.c),
+            f"claim.shape or claim.field is not Z's ({m}x{n} over {field_name(Z.c)})")
     nonzero, excluded, searched, covers, rank_one = False, set(), None, [], set()
     for idx, kind, step in steps_of(doc):
         with at_step(idx, kind):
@@ -67,9 +67,8 @@ def check_family(doc: dict) -> str:
                 rows, cols = index_list(step.get("rows"), m, "rows"), index_list(step.get("cols"), n, "cols")
                 require(len(rows) == len(cols) == 2 and set(rows) <= set(b[0]) and set(cols) <= set(b[1]),
                         "the minor is not a 2x2 minor of the block")
-                A = Z.residues(p, root)
-                det = (int(A[rows[0], cols[0]]) * int(A[rows[1], cols[1]]) - int(A[rows[1], cols[0]]) * int(A[rows[0], cols[1]]))
-                require(det % p != 0, f"the 2x2 minor vanishes mod {p}")
+                A = Z.residues(p, root)[np.ix_(rows, cols)].astype(object)
+                require((A[0, 0] * A[1, 1] - A[1, 0] * A[0, 1]) % p != 0, f"the 2x2 minor vanishes mod {p}")
                 excluded.add(b)
             elif kind == "cover_search":
                 require(nonzero, "the search needs every entry of Z proved nonzero first")
@@ -110,19 +109,23 @@ def check_family(doc: dict) -> str:
 
 @claim_handler("two_layer_fixed")
 def check_fixed(doc: dict) -> str:
-    """(X, Y) given; fixed supports (supp X, supp Y).  identifiable: pairwise disjoint rank-one
-    supports, or an order of recovery with spanning trees of observable parts; not
-    identifiable: a second pair in the class with the same product and a new component."""
+    """identifiable: disjoint supports, or a recovery order with spanning trees of observable
+    parts; not identifiable: a second pair, same supports and product, with a new component."""
     claim, data = doc["claim"], doc.get("data")
     if not isinstance(data, dict):
         raise Malformed("'data' must be an object")
     X, Y = decode(data.get("X"), "X"), decode(data.get("Y"), "Y")
     require(X.cols == Y.rows and X.n == Y.n, "X and Y do not chain")
-    SX, SY = support(X), support(Y)
-    r = X.cols
+    SX, SY, r = support(X), support(Y), X.cols
+    require(claim.get("shape") == [X.rows, r, Y.cols] and claim.get("field") == field_name(X.n),
+            "claim.shape or claim.field is not the pair's")
     require(all(SX[:, i].any() and SY[i].any() for i in range(r)), "a component x_i y_i is zero (degenerate)")
     blocks = [np.outer(SX[:, i], SY[i]) for i in range(r)]
     verdict, active, second = claim.get("verdict"), list(range(r)), None
+
+    def component(A, B, t):
+        return product(A.submatrix(list(range(A.rows)), [t]), B.submatrix([t], list(range(B.cols))))
+
     for idx, kind, step in steps_of(doc):
         with at_step(idx, kind):
             if kind == "pairwise_disjoint":
@@ -141,12 +144,11 @@ def check_fixed(doc: dict) -> str:
                 require(not (support(X2) & ~SX).any() and not (support(Y2) & ~SY).any(),
                         "the second pair leaves the supports")
                 require(equal(product(X2, Y2), product(X, Y)), "the products differ")
-                firsts = [product(X.submatrix(list(range(X.rows)), [t]), Y.submatrix([t], list(range(Y.cols))))
-                          for t in range(r)]
                 t = integer(step.get("new_component"), "new_component")
                 require(0 <= t < r, "new_component out of range")
-                new = product(X2.submatrix(list(range(X.rows)), [t]), Y2.submatrix([t], list(range(Y.cols))))
-                require(not any(equal(new, c) for c in firsts), "the named component also occurs in (X, Y)")
+                new = component(X2, Y2, t)
+                require(not any(equal(new, component(X, Y, s)) for s in range(r)),
+                        "the named component also occurs in (X, Y)")
                 second = True
             else:
                 raise Malformed(f"step kind {kind!r} does not belong in a fixed-support certificate")
