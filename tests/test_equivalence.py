@@ -267,8 +267,11 @@ def test_tamper_relu_normal_form_and_separating_point():
     bad["data"]["network2"] = bad["data"]["network1"]
     rejected(bad, "intersect")
     bad = copy.deepcopy(cert)
-    bad["steps"][0]["precision"] = 16  # too coarse to separate a 1e-6 difference
-    rejected(bad, "intersect")
+    bad["steps"][0]["precision"] = 16  # the checker chooses its precisions: no other field is read
+    rejected(bad, "exactly 'x'")
+    bad = copy.deepcopy(cert)
+    bad["steps"][0]["output"] += 1  # the networks have one output
+    rejected(bad, "out of range")
     bad = copy.deepcopy(cert)
     bad["claim"]["verdict"] = "equivalent"
     rejected(bad, "same_parameters|does not belong|final")

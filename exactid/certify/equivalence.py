@@ -3,7 +3,8 @@
 ``equivalent``: the operations reducing and canonicalizing each network (tagged with the
 network they act on) and a final comparison step (``same_parameters`` or
 ``relu_normal_form``).  ``not_equivalent``: one ``separating_point`` step with the rational
-input, the output index, the working precision and (for the reader) both enclosures.
+input and the output index; the working precision and both enclosures go to ``meta`` (the
+checker evaluates at its own precisions).
 """
 
 from __future__ import annotations
@@ -37,16 +38,17 @@ def equivalence_certificate(net1: Network, net2: Network, result: Optional[Equiv
     claim = {"kind": "network_equivalence", "verdict": result.verdict,
              "activations": [net1.activation, net2.activation], "widths": [net1.widths, net2.widths]}
     data = {"network1": _canonical_names(net1.to_json()), "network2": _canonical_names(net2.to_json())}
+    meta = {"seconds": round(seconds, 3), "method": result.method}
     if result.verdict == "equivalent":
         steps = [dict(op, network=1) for op in result.ops1] + [dict(op, network=2) for op in result.ops2]
         steps.append({"kind": "same_parameters" if result.method == "canonical_forms" else "relu_normal_form"})
     else:
+        # the checker evaluates at its own precisions: what we found is for the reader (meta)
         out1, out2 = result.enclosures
         k = result.output_index
-        steps = [{"kind": "separating_point", "x": [enc(v) for v in result.point], "output": k,
-                  "precision": result.precision, "enclosure1": out1[k].str(radius=True),
-                  "enclosure2": out2[k].str(radius=True)}]
-    return envelope(claim, data, steps, {"seconds": round(seconds, 3), "method": result.method})
+        steps = [{"kind": "separating_point", "x": [enc(v) for v in result.point], "output": k}]
+        meta.update(precision=result.precision, enclosures=[out1[k].str(radius=True), out2[k].str(radius=True)])
+    return envelope(claim, data, steps, meta)
 
 
 def _canonical_names(obj: dict) -> dict:
