@@ -29,32 +29,15 @@ from .core import at_step, claim_handler, require, steps_of
 from .errors import Malformed
 from .linear import kernel_vectors, minor_nonzero_mod_p
 from .matrices import CMatrix
-
-MAX_PARAMETERS = 100_000
+from .network import parse_network
 
 
 def _network(obj) -> tuple[list[int], list, list]:
     """Widths, weights (lists of Fraction rows) and biases of a ReLU network object."""
-    if not isinstance(obj, dict) or obj.get("activation") != "relu" or not isinstance(obj.get("layers"), list):
-        raise Malformed("network: expected {'activation': 'relu', 'layers': [...]}")
-    Ws, bs, widths = [], [], []
-    for l, layer in enumerate(obj["layers"]):
-        if not isinstance(layer, dict) or not isinstance(layer.get("W"), list) or not isinstance(layer.get("b"), list):
-            raise Malformed(f"network layer {l}: expected W and b lists")
-        W = [[rational(x, "W") for x in row] if isinstance(row, list) else None for row in layer["W"]]
-        b = [rational(x, "b") for x in layer["b"]]
-        cols = len(W[0]) if W and W[0] is not None else 0
-        if not W or cols == 0 or any(r is None or len(r) != cols for r in W) or len(b) != len(W):
-            raise Malformed(f"network layer {l}: W must be a non-empty rectangle with one bias per row")
-        if widths and widths[-1] != cols:
-            raise Malformed(f"network layer {l}: {cols} inputs but the previous layer has {widths[-1]} outputs")
-        widths = widths or [cols]
-        widths.append(len(W))
-        Ws.append(W)
-        bs.append(b)
-    if len(Ws) < 1 or sum(widths[l + 1] * (widths[l] + 1) for l in range(len(Ws))) > MAX_PARAMETERS:
-        raise Malformed("network: no layers, or too many parameters")
-    return widths, Ws, bs
+    name, widths, layers = parse_network(obj)
+    if name != "relu":
+        raise Malformed("network: the activation must be 'relu'")
+    return widths, [W for W, _ in layers], [b for _, b in layers]
 
 
 def _qmat(rows) -> flint.fmpq_mat:
