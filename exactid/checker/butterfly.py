@@ -1,12 +1,11 @@
 """Butterfly factorization certificates (DESIGN §3), checked from the definitions.
 
-N = 2^L; level l (1..L) owns bit position L - l of an index.  supp(S_l) = {(i, j): i ^ j in
-{0, 2^(L-l)}}; supp(S_p..S_q) = {(i, j): i ^ j only in the bits of levels p..q}, N 2^(q-p+1)
-entries.  A factor is encoded by its 2N values: value 2i + t is X_l[i, (i & ~b) | t b],
-b = 2^(L-l), so its support lies in S_l by construction.  For (i, j) in supp(S_p..S_q) exactly
-one k has (i, k) in supp(S_p) and (k, j) in supp(S_{p+1}..S_q), so every entry of a product of
-butterfly factors is a product along one path: partial products are computed entrywise on
-compact (N, 2^(q-p+1)) arrays (:func:`partial`), O(N^2) work for the whole product.
+N = 2^L; level l (1..L) owns bit L - l of an index.  supp(S_p..S_q) = {(i, j): i ^ j only in
+the bits of levels p..q} (N 2^(q-p+1) entries).  A factor lists its 2N values: value 2i + t is
+X_l[i, (i & ~b) | t b], b = 2^(L-l), so its support lies in S_l by construction.  For (i, j)
+in supp(S_p..S_q) exactly one k has (i, k) in supp(S_p..S_{q-1}) and (k, j) in supp(S_q), so
+every entry of a product of factors is a product along one path: partial products are built
+entrywise on compact (N, 2^(q-p+1)) arrays (:func:`partial`), O(N^2) work for X_1..X_L.
 
 Split lemma at a node (p, l, q): block k is the rank-one support
 {i : i = k off the bits of levels p..l} x {j : j = k off the bits of levels l+1..q}.
@@ -27,48 +26,36 @@ from .errors import Malformed
 from .matrices import decode, equal, product
 from .named import bitrev
 
-MAX_N = 1 << 15  # exponents mod N <= 2^15 are summed in uint16: mod 2^16, a multiple of N
-CHUNK = 1 << 21  # entries per vectorized chunk
+MAX_N = 1 << 15  # exponents mod N are summed in uint16: mod 2^16, a multiple of N
+CHUNK = 1 << 18  # entries per vectorized chunk (cache-sized)
 
 
-def _head(doc: dict) -> tuple[dict, dict, int, int]:
-    """claim, data, N and L."""
+def _head(doc: dict) -> tuple[dict, dict, int, int, np.ndarray]:
+    """claim, data, N, L and the permutation."""
     claim, data, n = doc["claim"], doc.get("data"), integer(doc["claim"].get("n"), "claim.n")
     if not isinstance(data, dict) or not 2 <= n <= MAX_N or n & (n - 1):
         raise Malformed(f"'data' must be an object and n a power of 2 in 2..{MAX_N}")
-    return claim, data, n, n.bit_length() - 1
-
-
-def _perm(value: Any, n: int) -> np.ndarray:
-    if value == "identity":
-        return np.arange(n, dtype=np.int64)
-    if value == "bitrev":
-        return bitrev(n)
-    if isinstance(value, list) and len(value) == n:
+    value, perm = claim.get("perm"), None
+    if value in ("identity", "bitrev"):
+        perm = np.arange(n, dtype=np.int64) if value == "identity" else bitrev(n)
+    elif isinstance(value, list) and len(value) == n:
         perm = np.array([integer(v, "perm") for v in value], dtype=np.int64)
-        if np.array_equal(np.sort(perm), np.arange(n)):
-            return perm
-    raise Malformed("perm must be 'identity', 'bitrev' or a permutation of 0..n-1")
+    if perm is None or not np.array_equal(np.sort(perm), np.arange(n)):
+        raise Malformed("perm must be 'identity', 'bitrev' or a permutation of 0..n-1")
+    return claim, data, n, n.bit_length() - 1, perm
 
 
-def _tree(obj: Any, depth: int = 0) -> tuple:
-    """(p, q, left, right); a leaf is a level, a node [left, right] of consecutive levels."""
-    if depth > 64:
-        raise Malformed("tree too deep")
+def _nodes(obj: Any, out: set, depth: int = 0) -> tuple[int, int]:
+    """Levels (p, q) of a tree (a leaf is a level, a node [left, right]); adds its splits (p, l, q) to out."""
     if isinstance(obj, int) and not isinstance(obj, bool):
-        return (obj, obj, None, None)
-    if not (isinstance(obj, list) and len(obj) == 2):
-        raise Malformed("a tree node must be a level or [left, right]")
-    left, right = _tree(obj[0], depth + 1), _tree(obj[1], depth + 1)
-    if right[0] != left[1] + 1:
+        return obj, obj
+    if not (isinstance(obj, list) and len(obj) == 2) or depth > 64:
+        raise Malformed("a tree node must be a level or [left, right] (at most 64 deep)")
+    (p, l), (m, q) = _nodes(obj[0], out, depth + 1), _nodes(obj[1], out, depth + 1)
+    if m != l + 1:
         raise Malformed("tree leaves must be consecutive levels")
-    return (left[0], right[1], left, right)
-
-
-def _nodes(tree: tuple) -> set:
-    if tree[2] is None:
-        return set()
-    return {(tree[0], tree[2][1], tree[1])} | _nodes(tree[2]) | _nodes(tree[3])
+    out.add((p, l, q))
+    return p, q
 
 
 def _masks(L: int, p: int, l: int, q: int) -> tuple[int, int]:
@@ -77,7 +64,7 @@ def _masks(L: int, p: int, l: int, q: int) -> tuple[int, int]:
 
 
 def _block(L: int, p: int, l: int, q: int, k: np.ndarray, r: np.ndarray, c: np.ndarray):
-    """Row r and column c of block k (broadcast): the rows depend on (k, r) only, the columns on (k, c)."""
+    """Row r and column c of block k (broadcast): rows depend on (k, r) only, columns on (k, c)."""
     ml, mr = _masks(L, p, l, q)
     return (k & ~ml) | (r << (L - l)), (k & ~mr) | (c << (L - q))
 
@@ -85,16 +72,15 @@ def _block(L: int, p: int, l: int, q: int, k: np.ndarray, r: np.ndarray, c: np.n
 def split_lemma(n: int, L: int, p: int, l: int, q: int) -> None:
     """The N blocks of (p, l, q) are pairwise disjoint and cover supp(S_p..S_q).
 
-    Checked on the (N, 2^(l-p+1)) rows i(k, r) and the (N, 2^(q-l)) columns j(k, c) of the
-    blocks: i = k off ml and j = k off mr with ml, mr disjoint masks of union the levels p..q, so
-    i ^ j lies in those levels; (k, r, c) = ((i & ~ml) | (j & ml), level bits of i, of j) is
+    Checked on the rows i(k, r) and the columns j(k, c) of the blocks (N 2^(l-p+1) + N 2^(q-l)
+    values): i = k off ml and j = k off mr, for disjoint masks ml, mr of union the levels p..q,
+    so i ^ j lies in those levels; (k, r, c) = ((i & ~ml) | (j & ml), level bits of i, of j) is
     recovered from (i, j), so the map is injective; and N 2^(l-p+1) 2^(q-l) = |supp(S_p..S_q)|.
     """
     require(1 <= p <= l < q <= L, f"node {(p, l, q)} is not a split of 1..{L}")
     ml, mr = _masks(L, p, l, q)
     require(ml & mr == 0 and ml | mr == ((1 << (q - p + 1)) - 1) << (L - q), f"bad masks at {(p, l, q)}")
-    k = np.arange(n, dtype=np.int64)[:, None]
-    r, c = np.arange(1 << (l - p + 1))[None, :], np.arange(1 << (q - l))[None, :]
+    k, r, c = np.arange(n)[:, None], np.arange(1 << (l - p + 1))[None, :], np.arange(1 << (q - l))[None, :]
     i, j = _block(L, p, l, q, k, r, c)
     require(bool(((i & ~ml) == (k & ~ml)).all() and ((j & ~mr) == (k & ~mr)).all()),
             f"a block of node {(p, l, q)} leaves S_p..S_q")
@@ -118,65 +104,64 @@ def partial(factors: list, L: int, p: int, q: int, combine: Callable, one: Any) 
     out[i, t] * X[k, u] with k = (i & ~m) | t 2^(L-q), the column of out[i, t].
     """
     n = 1 << L
-    i, acc = np.arange(n, dtype=np.int64)[:, None], np.full((n, 1), one, dtype=factors[0].dtype)
-    for level in range(p, q + 1):
-        width, shift = acc.shape[1], L - level + 1
-        k = (i & ~((width - 1) << shift)) | (np.arange(width, dtype=np.int64)[None, :] << shift)
-        acc = combine(acc[:, :, None], factors[level - 1][k]).reshape(n, 2 * width)
+    acc = np.full((n, 1), one, dtype=factors[0].dtype)
+    for level in range(p, q + 1):  # i = (hi, mid, lo) in bits, mid the levels p..level-1: k = (hi, t, lo)
+        w, s = acc.shape[1], 1 << (L - level + 1)
+        x = factors[level - 1].reshape(n // (w * s), w, s, 2).transpose(0, 2, 1, 3)  # [hi, lo, t, u]
+        acc = combine(acc.reshape(-1, w, s, w, 1), x[:, None]).reshape(n, 2 * w)
     return acc
 
 
 def product_rows(factors: list, L: int, combine: Callable, one: Any) -> Iterator[tuple[int, np.ndarray]]:
-    """(r0, rows r0.. of X_1..X_L) by chunks: with l = L // 2, s = L - l, left = X_1..X_l and
-    right = X_{l+1}..X_L, entry (i, a 2^s + c) is left[i, a] * right[a 2^s + (i mod 2^s), c]."""
+    """(r0, rows r0.. of X_1..X_L) by chunks.  With s = L - L // 2, left = X_1..X_{L-s} and
+    right = X_{L-s+1}..X_L, entry (i, a 2^s + c) is left[i, a] * right[a 2^s + (i mod 2^s), c]."""
     l, s = L // 2, L - L // 2
     left, right = partial(factors, L, 1, l, combine, one), partial(factors, L, l + 1, L, combine, one)
-    right = right.reshape(1 << l, 1 << s, 1 << s)  # [a, i mod 2^s, c]
-    step = min(1 << s, max(1, CHUNK >> L))  # powers of 2: a chunk never wraps around i mod 2^s
+    right = right.reshape(1 << l, 1 << s, 1 << s).transpose(1, 0, 2)  # [i mod 2^s, a, c]
+    step = min(1 << L, max(1, CHUNK >> L))  # a power of 2: a multiple or a divisor of 2^s
     for r0 in range(0, 1 << L, step):
-        lo = r0 & ((1 << s) - 1)
-        yield r0, combine(left[r0:r0 + step, :, None], right[:, lo:lo + step].transpose(1, 0, 2)).reshape(step, -1)
+        lo, m = r0 & ((1 << s) - 1), min(step, 1 << s)
+        got = combine(left[r0:r0 + step].reshape(-1, m, 1 << l, 1), right[None, lo:lo + m])
+        yield r0, got.reshape(step, 1 << L)
 
 
-def _factors(data: dict, n: int, L: int, units: bool, cond: int) -> list:
-    """Compact (N, 2) factors: uint16 exponents mod cond, or (numerators, denominators) object arrays."""
+def _factors(data: dict, n: int, L: int, cond: int) -> list:
+    """Compact (N, 2) factors: uint16 exponents mod cond, or (cond = 0) (numerators, denominators)."""
     raw = data.get("factors")
     if not (isinstance(raw, list) and len(raw) == L and all(isinstance(f, list) and len(f) == 2 * n for f in raw)):
         raise Malformed(f"'factors' must be {L} lists of {2 * n} values")
-    if units:
-        if any(set(map(type, f)) != {int} for f in raw):
-            raise Malformed("exponents must be integers")
-        try:
-            return [(np.array(f, dtype=np.int64) % cond).astype(np.uint16).reshape(n, 2) for f in raw]
-        except OverflowError:
-            raise Malformed("exponent out of range") from None
-    pairs = [[fraction(v, "factor") for v in f] for f in raw]
-    return [tuple(np.array([x[t] for x in f], dtype=object).reshape(n, 2) for t in (0, 1)) for f in pairs]
+    if not cond:
+        pairs = [[fraction(v, "factor") for v in f] for f in raw]
+        return [tuple(np.array([x[t] for x in f], dtype=object).reshape(n, 2) for t in (0, 1)) for f in pairs]
+    if any(set(map(type, f)) != {int} for f in raw):
+        raise Malformed("exponents must be integers")
+    try:
+        return [(np.array(f, dtype=np.int64) % cond).astype(np.uint16).reshape(n, 2) for f in raw]
+    except OverflowError:
+        raise Malformed("exponent out of range") from None
 
 
 def _nondegenerate(nonzero: list, L: int, n: int, nodes: set) -> None:
-    """No zero column of X_p..X_l, no zero row of X_{l+1}..X_q (entries are products along one path)."""
+    """No zero column of X_p..X_l, no zero row of X_{l+1}..X_q (one path per entry: AND of nonzeros)."""
     for p, l, q in sorted(nodes):
         left = partial(nonzero, L, p, l, np.logical_and, True)
-        k = np.arange(n, dtype=np.int64)[:, None]
-        rows, _ = _block(L, p, l, q, k, np.arange(1 << (l - p + 1))[None, :], 0)  # column k's support
-        ml, _ = _masks(L, p, l, q)
-        require(bool(left[rows, (k & ml) >> (L - l)].any(axis=1).all()), f"X_{p}..X_{l} has a zero column")
+        k = np.arange(n)[:, None]
+        rows, _ = _block(L, p, l, q, k, np.arange(1 << (l - p + 1))[None, :], 0)  # the support of column k
+        require(bool(left[rows, (k & _masks(L, p, l, q)[0]) >> (L - l)].any(axis=1).all()), f"X_{p}..X_{l} has a zero column")
         right = partial(nonzero, L, l + 1, q, np.logical_and, True)
         require(bool(right.any(axis=1).all()), f"X_{l + 1}..X_{q} has a zero row")
 
 
 def _mismatches(name: str, factors: list, L: int, perm: np.ndarray, z: Any, cond: int) -> Iterator[tuple[int, np.ndarray]]:
     """(r0, boolean rows r0.. of X_1..X_L != Z P^T), where (Z P^T)[i, j] = Z[i, perm[j]]."""
-    if name == "explicit":  # num / den == Z[i, perm[j]] = znum[i, perm[j]] / z.den
+    if name == "explicit":  # num / den == znum[i, perm[j]] / z.den
         znum = np.array(z.num[0].entries(), dtype=object).reshape(z.rows, z.cols)
         nums, dens = ([f[t] for f in factors] for t in (0, 1))
         for (r0, num), (_, den) in zip(product_rows(nums, L, np.multiply, 1), product_rows(dens, L, np.multiply, 1)):
             yield r0, num * z.den != znum[r0:r0 + len(num)][:, perm] * den
         return
-    perm16 = perm.astype(np.uint16)[None, :]
-    parity = np.zeros(1 << L, dtype=np.uint16)  # popcount mod 2
-    for bit in range(L):
+    perm16, parity = perm.astype(np.uint16)[None, :], np.zeros(1 << L, dtype=np.uint16)
+    for bit in range(L):  # parity[x] = popcount(x) mod 2
         parity ^= (np.arange(1 << L, dtype=np.uint16) >> bit) & 1
     for r0, got in product_rows(factors, L, np.add, 0):
         rows = np.arange(r0, r0 + len(got), dtype=np.uint16)[:, None]
@@ -189,9 +174,9 @@ def _mismatches(name: str, factors: list, L: int, perm: np.ndarray, z: Any, cond
 
 @claim_handler("butterfly_unique")
 def check_unique(doc: dict) -> str:
-    claim, data, n, L = _head(doc)
-    perm, tree = _perm(claim.get("perm"), n), _tree(claim.get("tree"))
-    require((tree[0], tree[1]) == (1, L), f"the tree must cover levels 1..{L}")
+    claim, data, n, L, perm = _head(doc)
+    nodes: set = set()
+    require(_nodes(claim.get("tree"), nodes) == (1, L), f"the tree must cover levels 1..{L}")
     require(claim.get("verdict") == "identifiable", "claim.verdict must be 'identifiable'")
     name, encoding, z = claim.get("matrix"), data.get("encoding"), None
     if name in ("dft", "hadamard"):
@@ -204,8 +189,7 @@ def check_unique(doc: dict) -> str:
         require(z.n == 1 and (z.rows, z.cols) == (n, n), f"the matrix must be {n}x{n} over QQ")
     else:
         raise Malformed("claim.matrix must be 'dft', 'hadamard' or 'explicit'")
-    factors = _factors(data, n, L, z is None, cond)
-    nodes, lemma, facts = _nodes(tree), set(), set()
+    factors, lemma, facts = _factors(data, n, L, cond), set(), set()
     for k, kind, step in steps_of(doc):
         with at_step(k, kind):
             if kind == "supports":  # the encoding places X_l's 2N values on supp(S_l)
@@ -228,14 +212,13 @@ def check_unique(doc: dict) -> str:
     require(lemma == nodes, "the split lemma is not shown at every node of the tree")
     missing = {"supports", "nondegenerate", "product"} - facts
     require(not missing, f"missing steps: {', '.join(sorted(missing))}")
-    return (f"the {name} matrix of size {n} (perm {claim.get('perm') if isinstance(claim.get('perm'), str) else 'explicit'})"
-            f" has a butterfly factorization unique up to diagonal scalings (tree of {len(nodes)} splits)")
+    shown = claim["perm"] if isinstance(claim["perm"], str) else "explicit"
+    return f"the {name} matrix of size {n} (perm {shown}) has a butterfly factorization unique up to diagonal scalings (tree of {len(nodes)} splits)"
 
 
 @claim_handler("butterfly_no_factorization")
 def check_no_factorization(doc: dict) -> str:
-    claim, data, n, L = _head(doc)
-    perm = _perm(claim.get("perm"), n)
+    claim, data, n, L, perm = _head(doc)
     require(claim.get("verdict") == "no_factorization", "claim.verdict must be 'no_factorization'")
     require(claim.get("matrix") == "explicit", "only explicit matrices")
     z = decode(data.get("matrix"))

@@ -37,8 +37,12 @@ def hadamard_signs(n: int) -> np.ndarray:
 
 
 def bitrev(n: int) -> np.ndarray:
-    bits = n.bit_length() - 1
-    return np.array([int(format(i, f"0{bits}b")[::-1], 2) if bits else 0 for i in range(n)], dtype=np.int64)
+    """Bit reversal of 0..n-1 (n a power of 2), one vectorized pass per bit."""
+    bits, i = n.bit_length() - 1, np.arange(n, dtype=np.int64)
+    out = np.zeros(n, dtype=np.int64)
+    for b in range(bits):
+        out |= ((i >> b) & 1) << (bits - 1 - b)
+    return out
 
 
 def _sum_of_roots(c: int, terms: list[tuple[np.ndarray, int]], den: int) -> CMatrix:
