@@ -88,20 +88,19 @@ def apply_op(spec: tuple, layers: list, step: dict) -> None:
             raise Malformed("'permutation' must be a permutation of the layer's units")
         W[:], b[:] = [W[p] for p in perm], [b[p] for p in perm]
         V[:] = [[row[p] for p in perm] for row in V]
-    elif kind == "remove_neuron":
+    elif kind in ("remove_neuron", "zero_dead_neuron"):
         i = unit("neuron")
         require(all(row[i] == 0 for row in V), "the unit's outgoing weights are not zero")
-        drop(i)
+        if kind == "remove_neuron":
+            drop(i)
+        else:
+            W[i], b[i] = [Fraction(0)] * len(W[i]), Fraction(0)
     elif kind == "merge_neurons":
         i, j = unit("keep"), unit("drop")
         require(i != j and W[i] == W[j] and b[i] == b[j], "the merged units are not identical")
         for row in V:
             row[i] += row[j]
         drop(j)
-    elif kind == "zero_dead_neuron":
-        i = unit("neuron")
-        require(all(row[i] == 0 for row in V), "the unit's outgoing weights are not zero")
-        W[i], b[i] = [Fraction(0)] * len(W[i]), Fraction(0)
     else:  # fold_constant_neuron: v σ(β) moves into the next bias
         i = unit("neuron")
         require(all(w == 0 for w in W[i]), "the unit's incoming weights are not zero")
@@ -144,29 +143,22 @@ def outputs(spec: tuple, layers: list, x: list) -> list:
     num = (lambda q: q) if exact else (lambda q: flint.arb(flint.fmpq(q.numerator, q.denominator)))
     values = [num(v) for v in x]
     for k, (W, b) in enumerate(layers):
-        z = [sum((num(w) * v for w, v in zip(row, values)), num(Fraction(0))) + num(bi) for row, bi in zip(W, b)]
+        values = [sum((num(w) * v for w, v in zip(row, values)), num(bi)) for row, bi in zip(W, b)]
         if k < len(layers) - 1:
-            if exact:
-                z = [spec[2](t) for t in z]
-            else:
-                z = [t.tanh() if spec[1] == (1, 0, -1) else 1 / (1 + (-t).exp()) for t in z]
-        values = z
+            values = [spec[2](t) if exact else t.tanh() if spec[1] == (1, 0, -1) else 1 / (1 + (-t).exp())
+                      for t in values]
     return [flint.arb(flint.fmpq(v.numerator, v.denominator)) if exact else v for v in values]
 
 
 def separated(specs: tuple, nets: tuple, x: list, o: int) -> bool:
-    """Are the enclosures of output o disjoint at some working precision of PRECISIONS?"""
+    """Are the enclosures of output o disjoint at one of the working precisions?"""
     old = flint.ctx.prec
     try:
         for prec in PRECISIONS:
             flint.ctx.prec = prec
-            out1, out2 = (outputs(spec, net, x) for spec, net in zip(specs, nets))
-            if not 0 <= o < min(len(out1), len(out2)):
-                raise Malformed("output index out of range")
-            if not out1[o].overlaps(out2[o]):
-                return True
-            if specs[0][0] == specs[1][0] == "pl":
-                return False  # exact values: more precision cannot help
+            y1, y2 = (outputs(spec, net, x)[o] for spec, net in zip(specs, nets))
+            if not y1.overlaps(y2) or specs[0][0] == specs[1][0] == "pl":  # exact: precision cannot help
+                return not y1.overlaps(y2)
         return False
     finally:
         flint.ctx.prec = old
@@ -213,6 +205,8 @@ def check_network_equivalence(doc: dict) -> str:
         x, o = step.get("x"), integer(step.get("output"), "output")
         if not isinstance(x, list) or len(x) != widths1[0] or set(step) != {"kind", "x", "output"}:
             raise Malformed("a separating point is exactly 'x' (a rational input vector) and 'output'")
+        if not 0 <= o < min(widths1[-1], widths2[-1]):
+            raise Malformed("output index out of range")
         require(separated(specs, (net1, net2), [rational(v, "x") for v in x], o),
                 f"the enclosures of output {o} intersect")
     return f"a {name1} and a {name2} network differ at a rational point (output {o})"

@@ -1,30 +1,21 @@
 """Claims about ReLU networks, re-derived from theta and X with the checker's own code.
 
-``relu_local_identifiability``: with ``f_0 = x``, ``z_l = W_l f_{l-1} + b_l``, ``f_l =
-relu(z_l)`` and an affine last layer, parameters ordered layer by layer (W row-major, then b),
-Jacobian rows ordered (sample, output).  The handler recomputes the exact forward pass,
-requires theta outside S and no zero hidden pre-activation, recomputes J mod p by
-backpropagation and the Gram matrix K, and then:
-identifiable <= a (d - h)-minor of J nonzero mod p (C_S);
-not_identifiable <= an r-minor of J nonzero mod p (rank J >= r), m kernel vectors of K
-(R_A = k rank K <= k (n - m)), r >= k (n - m) and r < d - h (so rank J = R_A < d - h).
-
-``relu_shallow_box``: one hidden layer on [lo, hi]^n.  not_identifiable <= a second
-parameter vector, not equivalent under permutations and positive rescalings, with the same
-function on the box (decided exactly, see ``_same_on_box``).  identifiable <= the four
-conditions of the shallow theorem, the last by independent outer products or a subset search.
+``relu_local_identifiability`` (parameters layer by layer, W row-major then b; Jacobian rows
+(sample, output)): identifiable <= a (d - h)-minor of J nonzero mod p; not identifiable <= an
+r-minor of J nonzero mod p and m kernel vectors of the Gram matrix K with r >= k (n - m) and
+r < d - h.  ``relu_shallow_box``: one hidden layer on [lo, hi]^n (docs/relu.md).
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
-from itertools import combinations
-from math import gcd
+from itertools import accumulate, combinations
+from math import lcm
 
 import flint
 import numpy as np
 
-from .arith import integer, rational
+from .arith import index_list, integer, is_prime, rational
 from .core import at_step, claim_handler, require, steps_of
 from .errors import Malformed
 from .linear import kernel_vectors, minor_nonzero_mod_p
@@ -50,8 +41,7 @@ def _forward(Ws, bs, X) -> list:
     for l, (W, b) in enumerate(zip(Ws, bs)):
         z = h * _qmat(W).transpose() + flint.fmpq_mat(n, 1, [1] * n) * _qmat([b])
         pre.append(z)
-        zero = flint.fmpq(0)
-        h = flint.fmpq_mat(z.nrows(), z.ncols(), [v if v > 0 else zero for v in z.entries()])
+        h = flint.fmpq_mat(z.nrows(), z.ncols(), [v if v > 0 else 0 * v for v in z.entries()])
     return pre
 
 
@@ -71,10 +61,8 @@ def _mulmod(a: np.ndarray, b: np.ndarray, p: int) -> np.ndarray:
 def _jacobian_mod_p(widths, Ws, X, pre, p) -> np.ndarray:
     """J mod p, rows (sample, output), columns in parameter order."""
     n, k, L = len(X), widths[-1], len(Ws)
-    offsets, pos = [], 0
-    for l in range(L):
-        offsets.append(pos)
-        pos += widths[l + 1] * (widths[l] + 1)
+    offsets = list(accumulate((widths[l + 1] * (widths[l] + 1) for l in range(L)), initial=0))
+    pos = offsets[-1]
     masks = [np.array([[1 if v > 0 else 0 for v in z.entries()]], dtype=np.int64).reshape(n, -1) for z in pre[:-1]]
     inputs = [_mod(_qmat(X), p)] + [_mod(z, p) * m for z, m in zip(pre[:-1], masks)]
     J = np.empty((n, k, pos), dtype=np.int64)
@@ -88,13 +76,6 @@ def _jacobian_mod_p(widths, Ws, X, pre, p) -> np.ndarray:
     return J.reshape(n * k, pos)
 
 
-def _common_den(rows) -> int:
-    den = 1
-    for x in (x for r in rows for x in r):
-        den = den * x.denominator // gcd(den, x.denominator)
-    return den
-
-
 def _gram(X, pre) -> CMatrix:
     """K(x, x') = <x,x'> prod_l P_l + sum_l prod_{l'>=l} P_l' + 1 with P_l = <a_l(x), a_l(x')>."""
     n = len(X)
@@ -103,7 +84,7 @@ def _gram(X, pre) -> CMatrix:
         a = np.array([1 if v > 0 else 0 for v in z.entries()], dtype=object).reshape(n, -1)
         suffix = suffix * a.dot(a.T)
         bias_part = bias_part + suffix
-    den = _common_den(X)
+    den = lcm(1, *(x.denominator for r in X for x in r))
     inner = np.array([[sum(int(x * den) * int(y * den) for x, y in zip(r, s)) for s in X] for r in X], dtype=object)
     num = inner * suffix + bias_part * (den * den)
     return CMatrix(1, [flint.fmpz_mat(n, n, [int(v) for v in num.ravel()])], den * den, n, n)
@@ -138,19 +119,13 @@ def check_local(doc: dict) -> str:
         with at_step(s, kind):
             if kind == "jacobian_minor_nonzero_mod_p" and rank_lower is None:
                 p = integer(step.get("p"), "p")
-                require(2 < p < 1 << 31, "p must lie in (2, 2^31)")
-                rows, cols = step.get("rows"), step.get("cols")
-                if not (isinstance(rows, list) and isinstance(cols, list) and len(rows) == len(cols)):
-                    raise Malformed("rows and cols must be lists of equal length")
-                require(all(isinstance(v, int) and 0 <= v < n * k for v in rows) and len(set(rows)) == len(rows)
-                        and all(isinstance(v, int) and 0 <= v < d for v in cols) and len(set(cols)) == len(cols),
-                        "rows or cols out of range or repeated")
-                r = len(rows)
-                J = _jacobian_mod_p(widths, Ws, X, pre, p)
-                sub = np.ascontiguousarray(J[np.ix_(rows, cols)]) if r else np.zeros((0, 0), dtype=np.int64)
-                minor = CMatrix(1, [flint.fmpz_mat(r, r, sub.ravel().tolist())], 1, r, r)
-                rank_lower = minor_nonzero_mod_p(minor, {"p": p, "root": 1, "rows": list(range(r)),
-                                                         "cols": list(range(r))})
+                require(2 < p < 1 << 31 and is_prime(p), "p must be a prime in (2, 2^31)")
+                rows, cols = index_list(step.get("rows"), n * k, "rows"), index_list(step.get("cols"), d, "cols")
+                rank_lower = len(rows)
+                require(len(cols) == rank_lower, "rows and cols differ in number")
+                minor = _jacobian_mod_p(widths, Ws, X, pre, p)[rows][:, cols]
+                require(flint.nmod_mat(rank_lower, rank_lower, minor.ravel().tolist(), p).rank() == rank_lower,
+                        f"the {rank_lower}x{rank_lower} minor of J vanishes mod {p}")
             elif kind == "gram_kernel_vectors" and kernel_count is None:
                 kernel_count = kernel_vectors(_gram(X, pre), step)
             else:
@@ -225,9 +200,7 @@ def check_shallow(doc: dict) -> str:
     if verdict == "not_identifiable":
         widths2, Ws2, bs2 = _network(data.get("alternative"))
         require(widths2 == widths, "the alternative network has another architecture")
-        for s, kind, _ in steps_of(doc):
-            with at_step(s, kind):
-                raise Malformed("this claim carries no steps")
+        require(not steps_of(doc), "this claim carries no steps")
         require(_canonical(widths, Ws, bs) != _canonical(widths2, Ws2, bs2),
                 "the alternative is a permutation and positive rescaling of theta")
         const = [c - c2 for c, c2 in zip(bs[1], bs2[1])]
@@ -247,7 +220,7 @@ def check_shallow(doc: dict) -> str:
     for s, kind, step in steps_of(doc):
         with at_step(s, kind):
             if kind == "outer_products_minor_nonzero_mod_p":
-                den = _common_den(outer)
+                den = lcm(1, *(x.denominator for r in outer for x in r))
                 cm = CMatrix(1, [flint.fmpz_mat([[int(x * den) for x in r] for r in outer])], den, h, len(outer[0]))
                 independent = minor_nonzero_mod_p(cm, step) == h
             elif kind == "subset_search":
