@@ -1,10 +1,6 @@
-"""Support and block facts for two-layer certificates (checker side, independent code).
-
-A matrix is seen as *root sums*: entry (i, j) = sum_t coeff[t][i, j] * zeta_c^exp[t][i, j]
-/ den.  Named matrices come from :func:`named.root_sum_terms` (recomputed, never read);
-data matrices from their power-basis coefficients.  Zero tests reduce modulo Phi_c (a fold
-by zeta^(c/2) = -1 for c a power of two, a table of reduced powers otherwise).
-"""
+"""Support and block facts for two-layer certificates.  A matrix is a sum of *root sums*:
+entry (i, j) = sum_t coeffs[t][i, j] * zeta_c^exps[t][i, j] / den (named matrices from
+:func:`named.root_sum_terms`, data matrices one term per power-basis coefficient)."""
 
 from __future__ import annotations
 
@@ -34,10 +30,6 @@ class RootSums:
         return int(self.exps.shape[1]), int(self.exps.shape[2])
 
     @classmethod
-    def from_terms(cls, c: int, terms: list, den: int) -> "RootSums":
-        return cls(c, np.stack([e for e, _ in terms]), np.stack([v for _, v in terms]), den)
-
-    @classmethod
     def from_cmatrix(cls, M: CMatrix) -> "RootSums":
         coeffs = np.array([[int(x) for x in mat.entries()] for mat in M.num], dtype=object)
         coeffs = coeffs.reshape(len(M.num), M.rows, M.cols)
@@ -46,17 +38,17 @@ class RootSums:
         exps = np.broadcast_to(np.arange(len(M.num), dtype=np.int64)[:, None, None], coeffs.shape).copy()
         return cls(M.n, exps, coeffs if big else coeffs.astype(np.int64), M.den)
 
-    def residues(self, p: int, root: int) -> np.ndarray:
-        """Entries mod p (zeta_c -> root); needs p < 2^31 for int64 products."""
+    def residues(self, step: dict) -> tuple[int, np.ndarray]:
+        """The step's p and the entries mod p (zeta_c -> the step's root); p < 2^31 for int64 products."""
+        p, root = integer(step.get("p"), "p"), integer(step.get("root"), "root")
         check_root(self.c, p, root)
         require(p < 1 << 31, "vectorized reduction needs p < 2^31")
         require(self.den % p != 0, f"denominator divisible by p = {p}")
         powers = np.array([pow(root, t, p) for t in range(self.c)], dtype=np.int64)
         acc = np.zeros(self.shape, dtype=np.int64)
         for e, v in zip(self.exps, self.coeffs):
-            v = v % p if v.dtype != object else np.vectorize(lambda x: int(x) % p, otypes=[np.int64])(v)
-            acc = (acc + v.astype(np.int64) * powers[e % self.c]) % p
-        return acc * pow(self.den, -1, p) % p
+            acc = (acc + (v % p).astype(np.int64) * powers[e % self.c]) % p
+        return p, acc * pow(self.den, -1, p) % p
 
     def minors_vanish(self, r0, c0, ii, jj) -> np.ndarray:
         """Exactly: Z[r0,c0] Z[i,j] - Z[i,c0] Z[r0,j] == 0, per index tuple."""
@@ -125,11 +117,9 @@ def candidates_mod_p(A: np.ndarray, p: int, k: int, kp: int) -> list:
     m, n = A.shape
     if k < kp:
         return sorted((c, r) for r, c in candidates_mod_p(A.T, p, kp, k))
-    inv = np.ones_like(A)
-    base, e = A.copy(), p - 2
+    inv, base, e = np.ones_like(A), A.copy(), p - 2  # A^(p-2) = 1/A entrywise (Fermat)
     while e:
-        inv = inv * base % p if e & 1 else inv
-        base, e = base * base % p, e >> 1
+        inv, base, e = (inv * base % p if e & 1 else inv), base * base % p, e >> 1
     out: list = []
 
     def grow(rows: np.ndarray, cols: tuple) -> None:
@@ -181,12 +171,6 @@ def count_covers(m: int, n: int, blocks: list, limit: int) -> list:
     return found
 
 
-def prime_and_root(step: dict, c: int) -> tuple[int, int]:
-    p, root = integer(step.get("p"), "p"), integer(step.get("root"), "root")
-    check_root(c, p, root)
-    return p, root
-
-
 def support(M: CMatrix) -> np.ndarray:
     """Exact nonzero pattern (power-basis coefficients are unique)."""
     return np.array([[x != 0 for x in mat.entries()] for mat in M.num], dtype=bool).reshape(-1, M.rows, M.cols).any(0)
@@ -198,8 +182,7 @@ def spanning_tree(rows: list, cols: list, edges: list, allowed: np.ndarray) -> N
     parent = {("r", i): ("r", i) for i in rows} | {("c", j): ("c", j) for j in cols}
 
     def find(v):
-        while parent[v] != v:
-            parent[v] = parent[parent[v]]
+        while parent[v] != v:  # no path compression: a tree has at most rows + cols vertices
             v = parent[v]
         return v
 

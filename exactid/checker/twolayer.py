@@ -1,9 +1,6 @@
-"""Claims about two-layer sparse factorizations Z = X Y (DESIGN §3, docs/twolayer.md).
-
-``two_layer_family``: in a tight-count sparsity family every factorization is an exact cover
-of Z's entries by r rank-one k x k' blocks: unique cover -> identifiable, two covers -> not
-identifiable, none -> no factorization.  ``two_layer_fixed``: a given pair, fixed supports.
-"""
+"""Two-layer sparse factorizations Z = X Y (docs/twolayer.md).  In a tight-count family every
+factorization is an exact cover of Z's entries by r rank-one k x k' blocks: a unique cover
+means identifiable, two covers not identifiable, none no factorization."""
 
 from __future__ import annotations
 
@@ -15,7 +12,7 @@ from .errors import Malformed
 from .matrices import decode, equal, field_name, product
 from .named import root_sum_terms
 from .supports import (RootSums, block, blocks_rank_one, candidates_mod_p, count_covers, is_exact_cover,
-                       prime_and_root, spanning_tree, support)
+                       spanning_tree, support)
 
 VERDICTS = ("identifiable", "not_identifiable", "no_factorization")
 
@@ -25,7 +22,8 @@ def product_matrix(claim: dict, data: dict) -> RootSums:
     if isinstance(spec, dict):
         size = integer(spec.get("n"), "matrix.n")
         require(1 <= size <= 2048, "named sizes beyond 2048 are outside the checker's limits")
-        return RootSums.from_terms(*root_sum_terms(spec.get("name"), size))
+        c, terms, den = root_sum_terms(spec.get("name"), size)
+        return RootSums(c, np.stack([e for e, _ in terms]), np.stack([v for _, v in terms]), den)
     if spec == "data":
         return RootSums.from_cmatrix(decode(data.get("matrix")))
     raise Malformed("claim.matrix must be {'name', 'n'} or 'data'")
@@ -58,22 +56,21 @@ def check_family(doc: dict) -> str:
     for idx, kind, step in steps_of(doc):
         with at_step(idx, kind):
             if kind == "entries_nonzero_mod_p":
-                p, root = prime_and_root(step, Z.c)
-                require(bool(Z.residues(p, root).all()), f"an entry of Z vanishes mod {p}")
+                p, A = Z.residues(step)
+                require(bool(A.all()), f"an entry of Z vanishes mod {p}")
                 nonzero = True
             elif kind == "block_not_rank_one":
-                b = block(step.get("block"), m, n)
-                p, root = prime_and_root(step, Z.c)
+                b, (p, A) = block(step.get("block"), m, n), Z.residues(step)
                 rows, cols = index_list(step.get("rows"), m, "rows"), index_list(step.get("cols"), n, "cols")
                 require(len(rows) == len(cols) == 2 and set(rows) <= set(b[0]) and set(cols) <= set(b[1]),
                         "the minor is not a 2x2 minor of the block")
-                A = Z.residues(p, root)[np.ix_(rows, cols)].astype(object)
+                A = A[np.ix_(rows, cols)].astype(object)
                 require((A[0, 0] * A[1, 1] - A[1, 0] * A[0, 1]) % p != 0, f"the 2x2 minor vanishes mod {p}")
                 excluded.add(b)
             elif kind == "cover_search":
                 require(nonzero, "the search needs every entry of Z proved nonzero first")
-                p, root = prime_and_root(step, Z.c)
-                candidates = [b for b in candidates_mod_p(Z.residues(p, root), p, k, kp) if b not in excluded]
+                p, A = Z.residues(step)
+                candidates = [b for b in candidates_mod_p(A, p, k, kp) if b not in excluded]
                 found = count_covers(m, n, candidates, 2)
                 require(len(found) == integer(step.get("covers"), "covers"),
                         f"the search finds {len(found)} cover(s), the step claims {step.get('covers')!r}")
