@@ -17,6 +17,7 @@ import numpy as np
 
 from .arith import index_list, integer, is_prime, rational
 from .core import at_step, claim_handler, require, steps_of
+from .equivalence import activation, relu_normal_form
 from .errors import Malformed
 from .linear import kernel_vectors, minor_nonzero_mod_p
 from .matrices import CMatrix
@@ -149,31 +150,20 @@ def _terms(widths, Ws, bs, sign):
 
 
 def _same_on_box(terms, const, lo, hi) -> bool:
-    """sum v relu(w.x + b) + const == 0 on [lo, hi]^n?  Neurons constant or affine on the box go
-    to the affine part; the others are written c relu(u.x + beta) with the first nonzero u_i = 1
-    (relu(-t) = relu(t) - t); distinct such hyperplanes all cut the open box, so their relu terms
-    and the affine functions are independent there: zero iff every coefficient is zero."""
-    dim, k = len(terms[0][0]), len(const)
-    lin = [[Fraction(0)] * dim for _ in range(k)]
-    const, kinks = list(const), {}
+    """sum v relu(w.x + b) + const == 0 on [lo, hi]^n?  A unit inactive on the box drops out; one
+    active on all of it is affine there, relu(t) = relu(t) - relu(-t), so its negated twin joins.
+    The hyperplanes left cut the open box, where distinct relu terms and the affine functions are
+    independent: zero iff the hyperplane normal form is zero (a zero unit keeps the layer non-empty)."""
+    units = [([Fraction(0)] * len(terms[0][0]), Fraction(0), [Fraction(0)] * len(const))]
     for w, b, v in terms:
-        zmin = b + sum(min(x * lo, x * hi) for x in w)
-        zmax = b + sum(max(x * lo, x * hi) for x in w)
-        if zmax <= 0:
-            continue
-        if zmin >= 0 or all(x == 0 for x in w):
-            const = [c + vo * b for c, vo in zip(const, v)]
-            lin = [[a + vo * x for a, x in zip(row, w)] for row, vo in zip(lin, v)]
-            continue
-        s = next(x for x in w if x != 0)
-        u, beta, coef = [x / s for x in w], b / s, [vo * abs(s) for vo in v]
-        if s < 0:  # relu(-(u.x + beta)) = relu(u.x + beta) - (u.x + beta)
-            const = [c - co * beta for c, co in zip(const, coef)]
-            lin = [[a - co * x for a, x in zip(row, u)] for row, co in zip(lin, coef)]
-        key = (tuple(u), beta)
-        kinks[key] = [a + co for a, co in zip(kinks.get(key, [Fraction(0)] * k), coef)]
-    return all(c == 0 for c in const) and all(x == 0 for row in lin for x in row) \
-        and all(c == 0 for cs in kinks.values() for c in cs)
+        if b + sum(max(x * lo, x * hi) for x in w) > 0:
+            units.append((w, b, v))
+            if b + sum(min(x * lo, x * hi) for x in w) >= 0:
+                units.append(([-x for x in w], -b, [-vo for vo in v]))
+    layers = [[[w for w, _, _ in units], [b for _, b, _ in units]],
+              [[[v[o] for _, _, v in units] for o in range(len(const))], list(const)]]
+    mu, affine = relu_normal_form(activation("relu"), layers)
+    return not mu and not any(x for row in affine for x in row)
 
 
 def _canonical(widths, Ws, bs) -> tuple:
