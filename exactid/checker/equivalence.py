@@ -1,11 +1,6 @@
-"""Network equivalence claims (docs/networks-equivalence.md).
-
-``equivalent``: function-preserving operations, each tagged ``"network": 1 | 2``, applied
-exactly, then ``same_parameters`` or ``relu_normal_form``; each ``neuron_symmetry`` is checked
-against σ's definition.  ``not_equivalent``: one ``separating_point`` {x, output}: the checker
-evaluates both networks at x (exactly for piecewise-linear σ, else in ball arithmetic at its
-own precisions) and requires disjoint enclosures of that output.
-"""
+"""Network equivalence (docs/networks-equivalence.md).  ``equivalent``: function-preserving
+operations applied exactly, each symmetry checked against σ's definition, then a comparison.
+``not_equivalent``: a point x where the enclosures of one output are disjoint."""
 
 from __future__ import annotations
 
@@ -13,7 +8,7 @@ from fractions import Fraction
 
 import flint
 
-from .arith import integer, rational
+from .arith import index_list, integer, rational
 from .core import at_step, claim_handler, require, steps_of
 from .errors import Malformed
 from .network import parse_network
@@ -26,14 +21,11 @@ PRECISIONS = (64, 256, 1024, 4096, 20_000)
 
 def activation(name) -> tuple:
     """('ode', P coefficients low->high, σ(0)) or ('pl', kinks, σ as a function of a Fraction)."""
-    if name == "tanh":
-        return ("ode", (1, 0, -1), Fraction(0))
-    if name == "logistic":
-        return ("ode", (0, 1, -1), Fraction(1, 2))
-    if name == "relu":
-        return ("pl", (0,), lambda t: max(t, Fraction(0)))
-    if name == "hardtanh":
-        return ("pl", (-1, 1), lambda t: min(max(t, Fraction(-1)), Fraction(1)))
+    fixed = {"tanh": ("ode", (1, 0, -1), Fraction(0)), "logistic": ("ode", (0, 1, -1), Fraction(1, 2)),
+             "relu": ("pl", (0,), lambda t: max(t, Fraction(0))),
+             "hardtanh": ("pl", (-1, 1), lambda t: min(max(t, Fraction(-1)), Fraction(1)))}
+    if isinstance(name, str) and name in fixed:
+        return fixed[name]
     if isinstance(name, str) and name.startswith("leaky_relu:"):
         slope = rational(name[len("leaky_relu:"):], "leaky relu slope")
         require(slope != 1, "leaky_relu:1 is not an activation here")
@@ -62,10 +54,7 @@ def apply_op(spec: tuple, layers: list, step: dict) -> None:
     (W, b), (V, c_out) = layers[layer], layers[layer + 1]
 
     def unit(key):
-        i = integer(step.get(key), key)
-        if not 0 <= i < len(W):
-            raise Malformed(f"{key} {i} out of range")
-        return i
+        return index_list([step.get(key)], len(W), key)[0]
 
     def drop(i):
         require(len(W) > 1, "a hidden layer may not become empty")
@@ -83,9 +72,8 @@ def apply_op(spec: tuple, layers: list, step: dict) -> None:
             c_out[k] -= row[i] * d / c
             row[i] /= c
     elif kind == "permute_neurons":
-        perm = step.get("permutation")
-        if not isinstance(perm, list) or sorted(p if isinstance(p, int) else -1 for p in perm) != list(range(len(W))):
-            raise Malformed("'permutation' must be a permutation of the layer's units")
+        perm = index_list(step.get("permutation"), len(W), "permutation")  # distinct, in range
+        require(len(perm) == len(W), "'permutation' must be a permutation of the layer's units")
         W[:], b[:] = [W[p] for p in perm], [b[p] for p in perm]
         V[:] = [[row[p] for p in perm] for row in V]
     elif kind in ("remove_neuron", "zero_dead_neuron"):
@@ -116,9 +104,8 @@ def relu_normal_form(spec: tuple, layers: list) -> tuple:
     require(spec[0] == "pl" and spec[1] == (0,) and len(layers) == 2, "relu normal form needs one hidden layer "
             "and a single kink at 0")
     (W, b), (V, c_out) = layers
-    left = -spec[2](Fraction(-1))
+    left, n = -spec[2](Fraction(-1)), len(W[0])
     jump = spec[2](Fraction(1)) - left
-    n = len(W[0])
     affine = [[Fraction(0)] * n + [c_out[o]] for o in range(len(V))]
     mu = {}
     for i, row in enumerate(W):

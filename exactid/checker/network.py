@@ -9,11 +9,7 @@ MAX_PARAMETERS = 100_000
 
 
 def parse_network(obj, what: str = "network") -> tuple[object, list[int], list]:
-    """(activation name, widths, layers) with layers ``[[W rows, b], ...]`` of Fractions.
-
-    Shapes must chain; more than MAX_PARAMETERS weights and biases are refused before parsing.
-    The activation name is left to the caller to check.
-    """
+    """(activation name, unchecked; widths; layers ``[[W rows, b], ...]`` of Fractions)."""
     if not isinstance(obj, dict) or not isinstance(obj.get("layers"), list) or not obj["layers"]:
         raise Malformed(f"{what}: expected an object with a non-empty 'layers' list")
     layers, widths, count = [], [], 0

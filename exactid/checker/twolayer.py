@@ -141,9 +141,7 @@ def check_fixed(doc: dict) -> str:
                 require(not (support(X2) & ~SX).any() and not (support(Y2) & ~SY).any(),
                         "the second pair leaves the supports")
                 require(equal(product(X2, Y2), product(X, Y)), "the products differ")
-                t = integer(step.get("new_component"), "new_component")
-                require(0 <= t < r, "new_component out of range")
-                new = component(X2, Y2, t)
+                new = component(X2, Y2, index_list([step.get("new_component")], r, "new_component")[0])
                 require(not any(equal(new, component(X, Y, s)) for s in range(r)),
                         "the named component also occurs in (X, Y)")
                 second = True
