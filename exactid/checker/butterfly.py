@@ -1,17 +1,13 @@
 """Butterfly factorization certificates (DESIGN §3), checked from the definitions.
 
-N = 2^L; level l (1..L) owns bit L - l of an index.  supp(S_p..S_q) = {(i, j): i ^ j only in
-the bits of levels p..q} (N 2^(q-p+1) entries).  A factor lists its 2N values: value 2i + t is
-X_l[i, (i & ~b) | t b], b = 2^(L-l), so its support lies in S_l by construction.  For (i, j)
-in supp(S_p..S_q) exactly one k has (i, k) in supp(S_p..S_{q-1}) and (k, j) in supp(S_q), so
-every entry of a product of factors is a product along one path: partial products are built
-entrywise on compact (N, 2^(q-p+1)) arrays (:func:`partial`), O(N^2) work for X_1..X_L.
-
-Split lemma at a node (p, l, q): block k is the rank-one support
-{i : i = k off the bits of levels p..l} x {j : j = k off the bits of levels l+1..q}.
-Theorem (Zheng et al.): if M = X_1..X_L, and at every node of a tree the partial product
-X_p..X_l has no zero column and X_{l+1}..X_q no zero row, the factorization is unique up to
-X_l -> D_{l-1}^-1 X_l D_l; with the split lemma at each node this is the claim checked here.
+N = 2^L; level l (1..L) owns bit L - l of an index; supp(S_p..S_q) = {(i, j): i ^ j only in the
+bits of levels p..q}.  Factor l lists its 2N values: value 2i + t is X_l[i, (i & ~b) | t b],
+b = 2^(L-l), so its support lies in S_l by construction.  For (i, j) in supp(S_p..S_q) exactly
+one k has (i, k) in supp(S_p..S_{q-1}) and (k, j) in supp(S_q): every entry of a product of
+factors is a product along one path, computed entrywise on compact arrays (:func:`partial`).
+Split lemma at a node (p, l, q): block k = {i = k off levels p..l} x {j = k off levels l+1..q}.
+Theorem (Zheng et al.): if M = X_1..X_L and at every node of a tree X_p..X_l has no zero
+column and X_{l+1}..X_q no zero row, the factorization is unique up to X_l -> D_{l-1}^-1 X_l D_l.
 """
 
 from __future__ import annotations
@@ -35,10 +31,9 @@ def _head(doc: dict) -> tuple[dict, dict, int, int, np.ndarray]:
     claim, data, n = doc["claim"], doc.get("data"), integer(doc["claim"].get("n"), "claim.n")
     if not isinstance(data, dict) or not 2 <= n <= MAX_N or n & (n - 1):
         raise Malformed(f"'data' must be an object and n a power of 2 in 2..{MAX_N}")
-    value, perm = claim.get("perm"), None
-    if value in ("identity", "bitrev"):
-        perm = np.arange(n, dtype=np.int64) if value == "identity" else bitrev(n)
-    elif isinstance(value, list) and len(value) == n:
+    value = claim.get("perm")
+    perm = np.arange(n) if value == "identity" else bitrev(n) if value == "bitrev" else None
+    if isinstance(value, list) and len(value) == n:
         perm = np.array([integer(v, "perm") for v in value], dtype=np.int64)
     if perm is None or not np.array_equal(np.sort(perm), np.arange(n)):
         raise Malformed("perm must be 'identity', 'bitrev' or a permutation of 0..n-1")
@@ -58,34 +53,27 @@ def _nodes(obj: Any, out: set, depth: int = 0) -> tuple[int, int]:
     return p, q
 
 
-def _masks(L: int, p: int, l: int, q: int) -> tuple[int, int]:
-    """Bit masks of levels p..l and l+1..q."""
-    return ((1 << (l - p + 1)) - 1) << (L - l), ((1 << (q - l)) - 1) << (L - q)
-
-
 def _block(L: int, p: int, l: int, q: int, k: np.ndarray, r: np.ndarray, c: np.ndarray):
     """Row r and column c of block k (broadcast): rows depend on (k, r) only, columns on (k, c)."""
-    ml, mr = _masks(L, p, l, q)
+    ml, mr = ((1 << (l - p + 1)) - 1) << (L - l), ((1 << (q - l)) - 1) << (L - q)  # levels p..l, l+1..q
     return (k & ~ml) | (r << (L - l)), (k & ~mr) | (c << (L - q))
 
 
 def split_lemma(n: int, L: int, p: int, l: int, q: int) -> None:
     """The N blocks of (p, l, q) are pairwise disjoint and cover supp(S_p..S_q).
 
-    Checked on the rows i(k, r) and the columns j(k, c) of the blocks (N 2^(l-p+1) + N 2^(q-l)
-    values): i = k off ml and j = k off mr, for disjoint masks ml, mr of union the levels p..q,
-    so i ^ j lies in those levels; (k, r, c) = ((i & ~ml) | (j & ml), level bits of i, of j) is
-    recovered from (i, j), so the map is injective; and N 2^(l-p+1) 2^(q-l) = |supp(S_p..S_q)|.
-    """
-    require(1 <= p <= l < q <= L, f"node {(p, l, q)} is not a split of 1..{L}")
-    ml, mr = _masks(L, p, l, q)
-    require(ml & mr == 0 and ml | mr == ((1 << (q - p + 1)) - 1) << (L - q), f"bad masks at {(p, l, q)}")
+    Checked on the block rows i(k, r) and columns j(k, c) apart (N 2^(l-p+1) + N 2^(q-l) values):
+    i = k off ml, j = k off mr, ml and mr disjoint of union the levels p..q, so i ^ j lies in those
+    levels; (k, r, c) = ((i & ~ml) | (j & ml), level bits of i, of j) is recovered from (i, j): the
+    map is injective, and its N 2^(l-p+1) 2^(q-l) images are all of supp(S_p..S_q)."""
+    node = (p, l, q)
+    require(1 <= p <= l < q <= L, f"node {node} is not a split of 1..{L}")
+    ml, mr = _block(L, p, l, q, 0, (1 << (l - p + 1)) - 1, (1 << (q - l)) - 1)  # k = 0, all level bits set
+    require(ml & mr == 0 and ml | mr == ((1 << (q - p + 1)) - 1) << (L - q), f"bad masks at {node}")
     k, r, c = np.arange(n)[:, None], np.arange(1 << (l - p + 1))[None, :], np.arange(1 << (q - l))[None, :]
     i, j = _block(L, p, l, q, k, r, c)
-    require(bool(((i & ~ml) == (k & ~ml)).all() and ((j & ~mr) == (k & ~mr)).all()),
-            f"a block of node {(p, l, q)} leaves S_p..S_q")
-    require(bool(((i & ml) >> (L - l) == r).all() and ((j & mr) >> (L - q) == c).all()),
-            f"blocks of node {(p, l, q)} overlap")
+    require(bool(((i & ~ml) == (k & ~ml)).all() and ((j & ~mr) == (k & ~mr)).all()), f"a block of {node} leaves S_p..S_q")
+    require(bool(((i & ml) >> (L - l) == r).all() and ((j & mr) >> (L - q) == c).all()), f"blocks of {node} overlap")
 
 
 def _lemma_step(step: dict, n: int, L: int) -> tuple:
@@ -98,11 +86,10 @@ def _lemma_step(step: dict, n: int, L: int) -> tuple:
 
 
 def partial(factors: list, L: int, p: int, q: int, combine: Callable, one: Any) -> np.ndarray:
-    """Compact X_p..X_q (identity if q < p): out[i, t] = (X_p..X_q)[i, (i & ~m) | t 2^(L-q)], m the levels p..q.
+    """Compact X_p..X_q (identity if q < p): out[i, t] = (X_p..X_q)[i, (i & ~m) | t 2^(L-q)], m = levels p..q.
 
-    One path per entry, so extending by the next factor X is entrywise: out'[i, 2t + u] =
-    out[i, t] * X[k, u] with k = (i & ~m) | t 2^(L-q), the column of out[i, t].
-    """
+    One path per entry: the next factor X extends it entrywise, out'[i, 2t + u] = out[i, t] * X[k, u]
+    with k = (i & ~m) | t 2^(L-q) the column of out[i, t]."""
     n = 1 << L
     acc = np.full((n, 1), one, dtype=factors[0].dtype)
     for level in range(p, q + 1):  # i = (hi, mid, lo) in bits, mid the levels p..level-1: k = (hi, t, lo)
@@ -126,49 +113,39 @@ def product_rows(factors: list, L: int, combine: Callable, one: Any) -> Iterator
 
 
 def _factors(data: dict, n: int, L: int, cond: int) -> list:
-    """Compact (N, 2) factors: uint16 exponents mod cond, or (cond = 0) (numerators, denominators)."""
+    """Compact (N, 2) factors: uint16 exponents mod cond, or (cond = 0) integer pairs (N, 2, 2)."""
     raw = data.get("factors")
     if not (isinstance(raw, list) and len(raw) == L and all(isinstance(f, list) and len(f) == 2 * n for f in raw)):
         raise Malformed(f"'factors' must be {L} lists of {2 * n} values")
-    if not cond:
-        pairs = [[fraction(v, "factor") for v in f] for f in raw]
-        return [tuple(np.array([x[t] for x in f], dtype=object).reshape(n, 2) for t in (0, 1)) for f in pairs]
-    if any(set(map(type, f)) != {int} for f in raw):
-        raise Malformed("exponents must be integers")
-    try:
-        return [(np.array(f, dtype=np.int64) % cond).astype(np.uint16).reshape(n, 2) for f in raw]
-    except OverflowError:
-        raise Malformed("exponent out of range") from None
+    if not cond:  # [i, t, 0] numerators, [i, t, 1] denominators
+        return [np.array([fraction(v, "factor") for v in f], dtype=object).reshape(n, 2, 2) for f in raw]
+    if any(set(map(type, f)) != {int} or not -(1 << 62) < min(f) <= max(f) < 1 << 62 for f in raw):
+        raise Malformed("exponents must be integers of absolute value below 2^62")
+    return [(np.array(f, dtype=np.int64) % cond).astype(np.uint16).reshape(n, 2) for f in raw]
 
 
-def _nondegenerate(nonzero: list, L: int, n: int, nodes: set) -> None:
+def _nondegenerate(nonzero: list, L: int, nodes: set) -> None:
     """No zero column of X_p..X_l, no zero row of X_{l+1}..X_q (one path per entry: AND of nonzeros)."""
     for p, l, q in sorted(nodes):
-        left = partial(nonzero, L, p, l, np.logical_and, True)
-        k = np.arange(n)[:, None]
-        rows, _ = _block(L, p, l, q, k, np.arange(1 << (l - p + 1))[None, :], 0)  # the support of column k
-        require(bool(left[rows, (k & _masks(L, p, l, q)[0]) >> (L - l)].any(axis=1).all()), f"X_{p}..X_{l} has a zero column")
-        right = partial(nonzero, L, l + 1, q, np.logical_and, True)
+        left, right = (partial(nonzero, L, a, b, np.logical_and, True) for a, b in ((p, l), (l + 1, q)))
+        # left[i = (hi, mid, lo), t] lies in column (hi, t, lo), mid and t in the bits of levels p..l
+        by_column = left.reshape(-1, 1 << (l - p + 1), 1 << (L - l), 1 << (l - p + 1))  # [hi, mid, lo, t]
+        require(bool(by_column.any(axis=1).all()), f"X_{p}..X_{l} has a zero column")
         require(bool(right.any(axis=1).all()), f"X_{l + 1}..X_{q} has a zero row")
 
 
-def _mismatches(name: str, factors: list, L: int, perm: np.ndarray, z: Any, cond: int) -> Iterator[tuple[int, np.ndarray]]:
+def _mismatches(name: str, factors: list, L: int, perm: np.ndarray, z: Any, cond: int) -> Iterator:
     """(r0, boolean rows r0.. of X_1..X_L != Z P^T), where (Z P^T)[i, j] = Z[i, perm[j]]."""
     if name == "explicit":  # num / den == znum[i, perm[j]] / z.den
         znum = np.array(z.num[0].entries(), dtype=object).reshape(z.rows, z.cols)
-        nums, dens = ([f[t] for f in factors] for t in (0, 1))
-        for (r0, num), (_, den) in zip(product_rows(nums, L, np.multiply, 1), product_rows(dens, L, np.multiply, 1)):
+        for (r0, num), (_, den) in zip(*(product_rows([f[..., t] for f in factors], L, np.multiply, 1) for t in (0, 1))):
             yield r0, num * z.den != znum[r0:r0 + len(num)][:, perm] * den
         return
-    perm16, parity = perm.astype(np.uint16)[None, :], np.zeros(1 << L, dtype=np.uint16)
-    for bit in range(L):  # parity[x] = popcount(x) mod 2
-        parity ^= (np.arange(1 << L, dtype=np.uint16) >> bit) & 1
+    perm16 = perm.astype(np.uint16)[None, :]
     for r0, got in product_rows(factors, L, np.add, 0):
         rows = np.arange(r0, r0 + len(got), dtype=np.uint16)[:, None]
-        if name == "dft":  # F[i, j] = zeta_n^(-ij): got + i perm[j] = 0 mod n (uint16 wraps mod 2^16)
-            got += rows * perm16
-        else:  # H[i, j] = (-1)^popcount(i & j) = zeta_2^parity
-            got += parity[rows & perm16]
+        # F[i, j] = zeta_n^(-ij): got + i perm[j] = 0 mod n; H[i, j] = zeta_2^popcount(i & j): got + that = 0 mod 2
+        got += rows * perm16 if name == "dft" else np.bitwise_count(rows & perm16)  # uint16: mod 2^16
         yield r0, (got & (cond - 1)) != 0
 
 
@@ -193,14 +170,14 @@ def check_unique(doc: dict) -> str:
     for k, kind, step in steps_of(doc):
         with at_step(k, kind):
             if kind == "supports":  # the encoding places X_l's 2N values on supp(S_l)
-                require(len(factors) == L and all(np.shape(f)[-2:] == (n, 2) for f in factors), "wrong factor sizes")
+                require(len(factors) == L and all(f.shape[:2] == (n, 2) for f in factors), "wrong factor sizes")
             elif kind == "split_lemma":
                 node = _lemma_step(step, n, L)
                 require(node in nodes, f"{node} is not a node of the claimed tree")
                 lemma.add(node)
             elif kind == "nondegenerate":
                 if z is not None:  # roots of unity are never zero
-                    _nondegenerate([f[0] != 0 for f in factors], L, n, nodes)
+                    _nondegenerate([f[..., 0] != 0 for f in factors], L, nodes)
             elif kind == "product":
                 for r0, bad in _mismatches(name, factors, L, perm, z, cond):
                     if bad.any():
@@ -213,7 +190,8 @@ def check_unique(doc: dict) -> str:
     missing = {"supports", "nondegenerate", "product"} - facts
     require(not missing, f"missing steps: {', '.join(sorted(missing))}")
     shown = claim["perm"] if isinstance(claim["perm"], str) else "explicit"
-    return f"the {name} matrix of size {n} (perm {shown}) has a butterfly factorization unique up to diagonal scalings (tree of {len(nodes)} splits)"
+    return (f"the {name} matrix of size {n} (perm {shown}) has a butterfly factorization unique up to diagonal"
+            f" scalings (tree of {len(nodes)} splits)")
 
 
 @claim_handler("butterfly_no_factorization")
@@ -231,10 +209,9 @@ def check_no_factorization(doc: dict) -> str:
             elif kind == "rank_two_block":
                 level, block = integer(step.get("level"), "level"), integer(step.get("block"), "block")
                 require(1 <= level < L and 0 <= block < n, "level or block out of range")
-                r = np.array(index_list(step.get("rows"), 1 << level, "rows"), dtype=np.int64)
-                c = np.array(index_list(step.get("cols"), 1 << (L - level), "cols"), dtype=np.int64)
+                r, c = (index_list(step.get(key), 1 << b, key) for key, b in (("rows", level), ("cols", L - level)))
                 require(len(r) == len(c) == 2, "rows and cols must list two local indices each")
-                i, j = _block(L, 1, level, L, np.int64(block), r, c)
+                i, j = _block(L, 1, level, L, block, np.array(r), np.array(c))
                 e = [[z.submatrix([int(a)], [int(perm[b])]) for b in j] for a in i]
                 require(not equal(product(e[0][0], e[1][1]), product(e[0][1], e[1][0])),
                         "the 2x2 minor of the block vanishes")
