@@ -48,9 +48,7 @@ def is_symmetry(spec: tuple, a: Fraction, b: Fraction, c: Fraction, d: Fraction)
 
 
 def apply_op(spec: tuple, layers: list, step: dict) -> None:
-    kind, layer = step["kind"], integer(step.get("layer"), "layer")
-    if not 0 <= layer < len(layers) - 1:
-        raise Malformed(f"layer {layer} is not a hidden layer")
+    kind, layer = step["kind"], index_list([step.get("layer")], len(layers) - 1, "hidden layer")[0]
     (W, b), (V, c_out) = layers[layer], layers[layer + 1]
 
     def unit(key):

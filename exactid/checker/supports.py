@@ -94,8 +94,7 @@ def block(obj, m: int, n: int, what: str = "block") -> tuple:
 
 
 def blocks_rank_one(Z: RootSums, blocks: list) -> None:
-    """Rank-one facts: all 2x2 minors through the pivot (first row, first column) vanish.
-    The caller proves the pivots nonzero (e.g. every entry nonzero mod p)."""
+    """All 2x2 minors through each pivot (first row and column) vanish; the caller proves pivots nonzero."""
     grids = [np.meshgrid(r, c, indexing="ij") for r, c in blocks]
     i, j = (np.concatenate([g[t][1:, 1:].ravel() for g in grids] + [np.zeros(0, int)]) for t in (0, 1))
     r0, c0 = (np.concatenate([np.full(g[0][1:, 1:].size, g[t][0, 0]) for g in grids] + [np.zeros(0, int)])
@@ -112,8 +111,7 @@ def is_exact_cover(blocks: list, m: int, n: int) -> bool:
 
 
 def candidates_mod_p(A: np.ndarray, p: int, k: int, kp: int) -> list:
-    """All k x k' blocks with rank one modulo p (A has no zero entry): pairs of columns
-    share a ratio class on every row of the block.  A superset of the exact candidates."""
+    """All k x k' blocks of rank one mod p (A has no zero entry): a superset of the exact candidates."""
     m, n = A.shape
     if k < kp:
         return sorted((c, r) for r, c in candidates_mod_p(A.T, p, kp, k))
@@ -144,8 +142,7 @@ def candidates_mod_p(A: np.ndarray, p: int, k: int, kp: int) -> list:
 
 
 def count_covers(m: int, n: int, blocks: list, limit: int) -> list:
-    """Exact covers of the m x n entries by ``blocks`` (at most ``limit``): depth-first,
-    always branching on the first uncovered entry (iterative: no recursion limit)."""
+    """Up to ``limit`` exact covers of the m x n entries by ``blocks`` (iterative depth-first search)."""
     cells = [np.add.outer(np.asarray(r) * n, np.asarray(c)).ravel() for r, c in blocks]
     by_entry: list = [[] for _ in range(m * n)]
     for b, cs in enumerate(cells):

@@ -14,9 +14,6 @@ from .named import root_sum_terms
 from .supports import (RootSums, block, blocks_rank_one, candidates_mod_p, count_covers, is_exact_cover,
                        spanning_tree, support)
 
-VERDICTS = ("identifiable", "not_identifiable", "no_factorization")
-
-
 def product_matrix(claim: dict, data: dict) -> RootSums:
     spec = claim.get("matrix")
     if isinstance(spec, dict):
@@ -46,7 +43,7 @@ def check_family(doc: dict) -> str:
     m, n = Z.shape
     r, k, kp = (integer(claim.get(f), f) for f in ("r", "x_col_sparsity", "y_row_sparsity"))
     verdict = claim.get("verdict")
-    if verdict not in VERDICTS or not (1 <= k <= m and 1 <= kp <= n and r >= 1):
+    if verdict not in ("identifiable", "not_identifiable", "no_factorization") or not (1 <= k <= m and 1 <= kp <= n and r >= 1):
         raise Malformed("bad verdict or family parameters")
     require(r * k * kp == m * n or (verdict == "no_factorization" and r * k * kp < m * n),
             f"r k k' = {r * k * kp} is not the tight count {m * n} (nor below it for no_factorization)")
@@ -106,8 +103,7 @@ def check_family(doc: dict) -> str:
 
 @claim_handler("two_layer_fixed")
 def check_fixed(doc: dict) -> str:
-    """identifiable: disjoint supports, or a recovery order with spanning trees of observable
-    parts; not identifiable: a second pair, same supports and product, with a new component."""
+    """Disjoint supports or a recovery order with spanning trees; or a second pair (not identifiable)."""
     claim, data = doc["claim"], doc.get("data")
     if not isinstance(data, dict):
         raise Malformed("'data' must be an object")
