@@ -17,6 +17,9 @@ A mutated certificate may be accepted only when the test proves it genuinely val
   value changed inside ``data`` (a sample, a weight) describes another instance: exactid's
   decision procedure (the generator, never the checker) re-decides it and must reach the very
   same claim (same verdict, sizes and rank);
+* for ReLU local identifiability, a changed row or column index of the Jacobian minor (or of
+  the kernel vectors' independence minor) may select another nonzero minor: exactid's own
+  Jacobian modulo p (or its own reduction of the vectors) must show it;
 * for network equivalence, a value changed inside a step gives another proof of the same
   claim when it still holds: a separating point whose changed ``x`` or ``output`` still
   separates (exactid's own ball-arithmetic evaluator, never the checker, must show it), or
@@ -232,6 +235,32 @@ def separating_point_holds(doc: dict) -> bool:
         return False
 
 
+def relu_minor_holds(doc: dict, path) -> bool:
+    """For a changed index of a ReLU local certificate's minor: the new minor is still nonzero mod p,
+    by exactid's own Jacobian (exactid.networks.relu, never the checker) or its own reduction of the
+    kernel vectors; the claim, data and every other value are those of the verified original."""
+    from exactid.networks.format import network_from_json
+    from exactid.networks.relu import as_samples, jacobian_mod_p, nmod_mat_from_array
+
+    try:
+        step = doc["steps"][path[1]]
+        if step["kind"] == "jacobian_minor_nonzero_mod_p" and path[2:3] in (("rows",), ("cols",)):
+            rows, cols = step["rows"], step["cols"]
+            assert sympy.isprime(step["p"]) and len(rows) == len(cols) == doc["claim"]["rank"]
+            assert all(type(v) is int and v >= 0 for v in rows + cols)
+            assert len(set(rows)) == len(rows) and len(set(cols)) == len(cols)
+            net = network_from_json(doc["data"]["network"])
+            J = jacobian_mod_p(net, as_samples(doc["data"]["samples"]["X"], net.widths[0]), step["p"])
+            return nmod_mat_from_array(J[rows][:, cols], step["p"]).rank() == len(rows)
+        if step["kind"] == "gram_kernel_vectors" and path[2:4] == ("independence", "rows"):
+            ind, vectors = step["independence"], matrix_from_json(step["vectors"])
+            return _reduction_rank(vectors, 1, ind["p"], ind["root"], ind["rows"], list(range(vectors.ncols))) \
+                == vectors.ncols  # the vectors themselves (M W = 0) are the verified original's
+        return False
+    except Exception:
+        return False
+
+
 def operations_hold(doc: dict) -> bool:
     """For a changed value of an operation step of an ``equivalent`` claim: exactid's own network
     actions (never the checker) apply the operations, every symmetry is checked to lie in
@@ -282,6 +311,9 @@ def genuinely_valid(original: dict, mutated: dict, path, name: str) -> bool:
             and mutated["claim"] == original["claim"] and mutated["data"] == original["data"]:
         # another separating point (or output), or other operations that still end in equal forms
         return separating_point_holds(mutated) or operations_hold(mutated)
+    if len(path) > 3 and path[0] == "steps" and mutated["claim"].get("kind") == "relu_local_identifiability" \
+            and mutated["claim"] == original["claim"] and mutated["data"] == original["data"]:
+        return relu_minor_holds(mutated, path)  # another nonzero minor, as for rank certificates
     return regenerated_agrees(mutated, path)
 
 
