@@ -101,9 +101,8 @@ def check_local(doc: dict) -> str:
     if not isinstance(X, list) or not X or any(not isinstance(r, list) or len(r) != widths[0] for r in X):
         raise Malformed(f"samples: X must be a non-empty list of rows of length {widths[0]}")
     X = [[rational(v, "X") for v in r] for r in X]
-    n, k = len(X), widths[-1]
+    n, k, h = len(X), widths[-1], sum(widths[1:-1])
     d = sum(widths[l + 1] * (widths[l] + 1) for l in range(len(Ws)))
-    h = sum(widths[1:-1])
     verdict = claim.get("verdict")
     require(verdict in ("identifiable", "not_identifiable"), "claim.verdict must be identifiable or not_identifiable")
     require([integer(claim.get(key), key) for key in ("d", "h", "n", "k")] == [d, h, n, k],
