@@ -122,20 +122,12 @@ class Outcome:
         return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
 
 
-_MEMORY: list = [0.0, 0]  # (time read, bytes available): re-read at most once a second
-
-
 def _available_memory() -> int:
-    if time.monotonic() - _MEMORY[0] > 1.0:
-        _MEMORY[:] = [time.monotonic(), 1 << 40]  # unknown: rely on the fixed caps
-        try:
-            with open("/proc/meminfo", encoding="ascii") as fh:
-                for line in fh:
-                    if line.startswith("MemAvailable:"):
-                        _MEMORY[1] = int(line.split()[1]) * 1024
-        except (OSError, ValueError, IndexError):
-            pass
-    return _MEMORY[1]
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            return next(int(line.split()[1]) * 1024 for line in fh if line.startswith("MemAvailable:"))
+    except (OSError, ValueError, IndexError, StopIteration):
+        return 1 << 40  # unknown: rely on the fixed caps
 
 
 def _gunzip(raw: bytes, limit: int) -> bytes:
@@ -193,25 +185,21 @@ def check_document(doc: Any) -> str:
 def check_file(path: str) -> Outcome:
     """Check one certificate file; never raises."""
     start = time.perf_counter()
-    outcome = _check_file(path)
-    outcome.seconds = round(time.perf_counter() - start, 6)
-    return outcome
-
-
-def _check_file(path: str) -> Outcome:
     try:
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):  # a folder, a device, a pipe: never read
-            return Outcome(path, "malformed", reason="not a regular file")
-        if info.st_size > MAX_FILE_BYTES:
-            return Outcome(path, "malformed", reason=f"file too large ({info.st_size} bytes, limit {MAX_FILE_BYTES})")
-        with open(path, "rb") as fh:
-            raw = fh.read()  # a regular file no larger than MAX_FILE_BYTES when stat'ed
+            outcome = Outcome(path, "malformed", reason="not a regular file")
+        elif info.st_size > MAX_FILE_BYTES:
+            outcome = Outcome(path, "malformed", reason=f"file too large ({info.st_size} bytes, limit {MAX_FILE_BYTES})")
+        else:
+            with open(path, "rb") as fh:
+                outcome = check_bytes(fh.read(), path)
     except MemoryError:
-        return Outcome(path, "malformed", reason="too large to read in memory")
+        outcome = Outcome(path, "malformed", reason="too large to read in memory")
     except (OSError, ValueError) as exc:
-        return Outcome(path, "malformed", reason=f"cannot read ({type(exc).__name__}: {str(exc)[:60]})")
-    return check_bytes(raw, path)
+        outcome = Outcome(path, "malformed", reason=f"cannot read ({type(exc).__name__}: {str(exc)[:60]})")
+    outcome.seconds = round(time.perf_counter() - start, 6)
+    return outcome
 
 
 def check_bytes(raw: bytes, path: str = "<bytes>") -> Outcome:
