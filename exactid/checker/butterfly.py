@@ -119,9 +119,9 @@ def _factors(data: dict, n: int, L: int, cond: int) -> list:
         raise Malformed(f"'factors' must be {L} lists of {2 * n} values")
     if not cond:  # [i, t, 0] numerators, [i, t, 1] denominators
         return [np.array([fraction(v, "factor") for v in f], dtype=object).reshape(n, 2, 2) for f in raw]
-    if any(set(map(type, f)) != {int} or not -(1 << 62) < min(f) <= max(f) < 1 << 62 for f in raw):
-        raise Malformed("exponents must be integers of absolute value below 2^62")
-    return [(np.array(f, dtype=np.int64) % cond).astype(np.uint16).reshape(n, 2) for f in raw]
+    if any(set(map(type, f)) != {int} for f in raw):
+        raise Malformed("exponents must be integers")
+    return [(np.array(f, dtype=np.int64) % cond).astype(np.uint16).reshape(n, 2) for f in raw]  # OverflowError past 2^63
 
 
 def _nondegenerate(nonzero: list, L: int, nodes: set) -> None:
@@ -135,7 +135,7 @@ def _nondegenerate(nonzero: list, L: int, nodes: set) -> None:
 
 
 def _mismatches(name: str, factors: list, L: int, perm: np.ndarray, z: Any, cond: int) -> Iterator:
-    """(r0, boolean rows r0.. of X_1..X_L != Z P^T), where (Z P^T)[i, j] = Z[i, perm[j]]."""
+    """(r0, rows r0.. of X_1..X_L != Z P^T, nonzero where they differ), with (Z P^T)[i, j] = Z[i, perm[j]]."""
     if name == "explicit":  # num / den == znum[i, perm[j]] / z.den
         znum = np.array(z.num[0].entries(), dtype=object).reshape(z.rows, z.cols)
         for (r0, num), (_, den) in zip(*(product_rows([f[..., t] for f in factors], L, np.multiply, 1) for t in (0, 1))):
@@ -146,7 +146,7 @@ def _mismatches(name: str, factors: list, L: int, perm: np.ndarray, z: Any, cond
         rows = np.arange(r0, r0 + len(got), dtype=np.uint16)[:, None]
         # F[i, j] = zeta_n^(-ij): got + i perm[j] = 0 mod n; H[i, j] = zeta_2^popcount(i & j): got + that = 0 mod 2
         got += rows * perm16 if name == "dft" else np.bitwise_count(rows & perm16)  # uint16: mod 2^16
-        yield r0, (got & (cond - 1)) != 0
+        yield r0, np.bitwise_and(got, cond - 1, out=got)  # nonzero where the entry differs
 
 
 @claim_handler("butterfly_unique")
