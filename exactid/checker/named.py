@@ -8,16 +8,9 @@ with z = zeta_c, since 1/i = z^(-c/4).
 
 from __future__ import annotations
 
-import flint
 import numpy as np
 
-from .arith import reduce_power_table, totient
 from .errors import Malformed
-from .matrices import CMatrix
-
-MAX_NAMED_ENTRIES = 40_000_000
-#: zeta_c power tables take c x phi(c) integers: keep them small.
-MAX_NAMED_CONDUCTOR = 8192
 
 
 def dft_exponents(n: int) -> np.ndarray:
@@ -43,50 +36,6 @@ def bitrev(n: int) -> np.ndarray:
     for b in range(bits):
         out |= ((i >> b) & 1) << (bits - 1 - b)
     return out
-
-
-def _sum_of_roots(c: int, terms: list[tuple[np.ndarray, int]], den: int) -> CMatrix:
-    """(1/den) * sum of sign * zeta_c^exponents (each exponent array m x n)."""
-    if c <= 2:
-        total = sum(sign * np.where(exps % 2 == 0, 1, -1 if c == 2 else 1) for exps, sign in terms)
-        m, n = total.shape
-        return CMatrix(1, [flint.fmpz_mat(m, n, [int(x) for x in total.ravel()])], den, m, n)
-    table = np.array(reduce_power_table(c, c), dtype=np.int64)  # zeta^t, t < c
-    d = table.shape[1]
-    m, n = terms[0][0].shape
-    num = np.zeros((m, n, d), dtype=np.int64)
-    for exps, sign in terms:
-        num += sign * table[exps % c]
-    mats = [flint.fmpz_mat(m, n, [int(x) for x in num[:, :, k].ravel()]) for k in range(d)]
-    return CMatrix(c, mats, den, m, n)
-
-
-def named(name: str, n: int) -> CMatrix:
-    """The named matrix of size n as a :class:`CMatrix` (small and medium sizes)."""
-    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 1 << 16:
-        raise Malformed(f"bad size {str(n)[:20]}")
-    conductors = {"dft": n, "hadamard": 1, "dct2": 4 * n, "dst2": 4 * n, "dct4": 8 * n}
-    conductor = conductors.get(name) if isinstance(name, str) else None
-    if conductor is None:
-        raise Malformed(f"unknown named matrix {str(name)[:20]!r}")
-    if conductor > MAX_NAMED_CONDUCTOR or n * n * totient(conductor) > MAX_NAMED_ENTRIES:
-        raise Malformed(f"named matrix {name}({n}) is too large to recompute densely")
-    k, m = np.meshgrid(np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64), indexing="ij")
-    if name == "dft":
-        return _sum_of_roots(n, [(dft_exponents(n), 1)], 1)
-    if name == "hadamard":
-        if n & (n - 1):
-            raise Malformed("hadamard needs a power of 2")
-        signs = hadamard_signs(n)
-        return CMatrix(1, [flint.fmpz_mat(n, n, [int(x) for x in signs.ravel()])], 1, n, n)
-    if name == "dct2":
-        t = (2 * m + 1) * k
-        return _sum_of_roots(4 * n, [(t, 1), (-t, 1)], 2)
-    if name == "dst2":
-        t, q = (2 * m + 1) * (k + 1), n
-        return _sum_of_roots(4 * n, [(t - q, 1), (-t - q, -1)], 2)
-    t = (2 * m + 1) * (2 * k + 1)  # dct4
-    return _sum_of_roots(8 * n, [(t, 1), (-t, 1)], 2)
 
 
 def root_sum_terms(name: str, n: int) -> tuple[int, list[tuple[np.ndarray, np.ndarray]], int]:
