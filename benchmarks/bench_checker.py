@@ -15,27 +15,19 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from exactid.certify.bundle import deterministic, items
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import median_time  # noqa: E402
+
 from exactid.checker import check_file
 from exactid.checker.core import check_document, load_document
 from exactid.io.files import write_json
 
 RESULTS = Path(__file__).resolve().parent / "results" / "checker.md"
-
-
-def median_time(func, repeat: int):
-    times, value = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        value = func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), value
 
 
 def fmt(seconds: float) -> str:

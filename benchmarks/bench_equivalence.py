@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 import os
 import random
-import statistics
-import time
 from fractions import Fraction
 
 import numpy as np
+
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import median_time  # noqa: E402
 
 from exactid.certify.equivalence import equivalence_certificate
 from exactid.checker import check_document
@@ -48,15 +51,6 @@ def float_peer(net1: Network, net2: Network) -> bool:
     return bool(np.allclose(outs[0], outs[1], rtol=1e-9, atol=1e-9))
 
 
-def median_time(func) -> tuple[float, object]:
-    times, value = [], None
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        value = func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), value
-
-
 def main() -> None:
     rows = ["| activation | widths | pair | verdict | decide + certificate (s) | check (s) | float peer (s) | peer says equal |",
             "|---|---|---|---|---|---|---|---|"]
@@ -68,10 +62,10 @@ def main() -> None:
         js["layers"][-2]["b"][0] = str(Fraction(js["layers"][-2]["b"][0]) + Fraction(1, 10**6))
         perturbed = network_from_json(js)
         for label, other in (("orbit member", member), ("bias + 1e-6", perturbed)):
-            seconds, cert = median_time(lambda: equivalence_certificate(net, other, decide_equivalence(net, other)))
+            seconds, cert = median_time(lambda: equivalence_certificate(net, other, decide_equivalence(net, other)), RUNS)
             doc = json.loads(json.dumps(cert))
-            check_seconds, _ = median_time(lambda: check_document(doc))
-            peer_seconds, peer = median_time(lambda: float_peer(net, other))
+            check_seconds, _ = median_time(lambda: check_document(doc), RUNS)
+            peer_seconds, peer = median_time(lambda: float_peer(net, other), RUNS)
             rows.append(f"| {act} | {'-'.join(map(str, widths))} | {label} | {cert['claim']['verdict']} | "
                         f"{seconds:.3f} | {check_seconds:.3f} | {peer_seconds:.3f} | {peer} |")
     table = "\n".join(rows)

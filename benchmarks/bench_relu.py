@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import math
 import os
-import statistics
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import write_table  # noqa: E402
+from common import median_time, write_table  # noqa: E402
 
 from exactid.certify.relu import local_certificate  # noqa: E402
 from exactid.checker import check_document  # noqa: E402
@@ -50,15 +48,6 @@ def centred_network(widths, X, seed):
     return Network.from_numpy("relu", ws, bs)
 
 
-def timed(func, repeats):
-    times, out = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
-
-
 def main() -> None:
     quick = "--quick" in sys.argv
     rows = []
@@ -71,14 +60,14 @@ def main() -> None:
         net = centred_network(widths, Xf, 1)
         X = as_samples(Xf)
         repeats = 1 if d > 4000 else REPEATS
-        gen, (cert, report) = timed(lambda: local_certificate(net, X), repeats)
-        chk, summary = timed(lambda: check_document(cert), repeats)
+        gen, (cert, report) = median_time(lambda: local_certificate(net, X), repeats)
+        chk, summary = median_time(lambda: check_document(cert), repeats)
         fwd = forward(net, X)
         J = jacobian_mod_p(net, X, DEFAULT_PRIME, fwd)
-        exact_rank_t, exact_rank = timed(lambda: nmod_mat_from_array(J, DEFAULT_PRIME).rank(), repeats)
+        exact_rank_t, exact_rank = median_time(lambda: nmod_mat_from_array(J, DEFAULT_PRIME).rank(), repeats)
         ws, bs = net.to_numpy()
         Jf = jacobian_float(ws, bs, Xf)
-        float_t, float_rank = timed(lambda: int(np.linalg.matrix_rank(Jf)), repeats)
+        float_t, float_rank = median_time(lambda: int(np.linalg.matrix_rank(Jf)), repeats)
         rows.append([f"{'-'.join(map(str, widths))}", d, d - h, f"{n * k}x{d}", report.verdict,
                      f"{gen:.2f}", f"{chk:.2f}", f"{gen + chk:.2f}", f"{exact_rank_t:.2f} (rank {exact_rank})",
                      f"{float_t:.2f} (rank {float_rank})"])
