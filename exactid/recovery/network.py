@@ -122,18 +122,21 @@ class FloatNetwork:
             biases.append(theta[pos:pos + b.size].copy()); pos += b.size
         return FloatNetwork(self.activation, weights, biases)
 
+    def _forward_with_derivatives(self, X: np.ndarray) -> tuple[list, list, np.ndarray]:
+        """Hidden activations (input first), their derivatives, and the outputs."""
+        acts, derivs = [np.atleast_2d(X)], []
+        for w, b in zip(self.weights[:-1], self.biases[:-1]):
+            s, d1, _ = self._act(acts[-1] @ w.T + b)
+            acts.append(s)
+            derivs.append(d1)
+        return acts, derivs, acts[-1] @ self.weights[-1].T + self.biases[-1]
+
     def residual_jacobian(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Outputs ``(n, k)`` and the Jacobian of the flattened outputs w.r.t. :meth:`flat`.
 
         The Jacobian has shape ``(n * k, num_parameters)``, rows ordered sample-major.
         """
-        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
-        acts, derivs = [X], []
-        for w, b in zip(self.weights[:-1], self.biases[:-1]):
-            s, d1, _ = self._act(acts[-1] @ w.T + b)
-            acts.append(s)
-            derivs.append(d1)
-        out = acts[-1] @ self.weights[-1].T + self.biases[-1]
+        acts, derivs, out = self._forward_with_derivatives(np.asarray(X, dtype=np.float64))
         n, k = out.shape
         blocks: list[np.ndarray] = [None] * (2 * len(self.weights))  # type: ignore[list-item]
         # delta[n, k, width]: derivative of output k w.r.t. the pre-activation of the current layer
@@ -148,13 +151,7 @@ class FloatNetwork:
 
     def loss_gradient(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
         """Mean squared error over samples and its gradient w.r.t. :meth:`flat` (backpropagation)."""
-        X = np.atleast_2d(X)
-        acts, derivs = [X], []
-        for w, b in zip(self.weights[:-1], self.biases[:-1]):
-            s, d1, _ = self._act(acts[-1] @ w.T + b)
-            acts.append(s)
-            derivs.append(d1)
-        out = acts[-1] @ self.weights[-1].T + self.biases[-1]
+        acts, derivs, out = self._forward_with_derivatives(X)
         diff = out - Y.reshape(out.shape)
         loss = float(np.mean(diff * diff))
         delta = 2.0 * diff / diff.size
