@@ -76,8 +76,8 @@ def index_list(value: Any, bound: int, what: str) -> list[int]:
     """Distinct indices in ``range(bound)``."""
     if not isinstance(value, list):
         raise Malformed(f"{what}: expected a list of indices")
-    out = [integer(v, what) for v in value]
-    if any(not 0 <= v < bound for v in out):
+    out = list(value) if all(type(v) is int for v in value) else [integer(v, what) for v in value]
+    if out and not (0 <= min(out) and max(out) < bound):
         raise Malformed(f"{what}: index out of range 0..{bound - 1}")
     if len(set(out)) != len(out):
         raise Malformed(f"{what}: repeated index")

@@ -94,12 +94,14 @@ def block(obj, m: int, n: int, what: str = "block") -> tuple:
 
 
 def blocks_rank_one(Z: RootSums, blocks: list) -> None:
-    """All 2x2 minors through each pivot (first row and column) vanish; the caller proves pivots nonzero."""
-    grids = [np.meshgrid(r, c, indexing="ij") for r, c in blocks]
-    i, j = (np.concatenate([g[t][1:, 1:].ravel() for g in grids] + [np.zeros(0, int)]) for t in (0, 1))
-    r0, c0 = (np.concatenate([np.full(g[0][1:, 1:].size, g[t][0, 0]) for g in grids] + [np.zeros(0, int)])
-              for t in (0, 1))
-    require(bool(Z.minors_vanish(r0, c0, i, j).all()), "a 2x2 minor through a block pivot does not vanish")
+    """All 2x2 minors through each pivot (first row and column) of blocks of one shape vanish;
+    the caller proves pivots nonzero."""
+    if blocks:
+        R, C = (np.array([b[t] for b in blocks]) for t in (0, 1))
+        shape = (len(blocks), R.shape[1] - 1, C.shape[1] - 1)
+        i, j, r0, c0 = (np.broadcast_to(x, shape).ravel()
+                        for x in (R[:, 1:, None], C[:, None, 1:], R[:, :1, None], C[:, None, :1]))
+        require(bool(Z.minors_vanish(r0, c0, i, j).all()), "a 2x2 minor through a block pivot does not vanish")
 
 
 def is_exact_cover(blocks: list, m: int, n: int) -> bool:
@@ -136,20 +138,31 @@ def candidates_mod_p(A: np.ndarray, p: int, k: int, kp: int) -> list:
             stop = np.searchsorted(s[:, col], s[i, col], side="right")
             grow(np.sort(rows[order[i:stop, col]]), cols + (int(js[col]),))
 
-    for j0 in range(n if kp == 1 else n - 1):
-        grow(np.arange(m), (j0,))
+    if kp == 1:
+        for j0 in range(n):
+            grow(np.arange(m), (j0,))
+    j0s, js = np.triu_indices(n, 1) if kp > 1 else ((), ())
+    step, At, invT = max(1, (1 << 20) // m), A.T.copy(), inv.T.copy()
+    for lo in range(0, len(js), step):  # all column pairs (j0 < j) at once, in bounded chunks
+        a, b = j0s[lo:lo + step], js[lo:lo + step]
+        keys = np.sort(At[b] * invT[a] % p * m + np.arange(m), axis=1)  # by ratio A[i,j]/A[i,j0], then row i
+        s = keys // m
+        first = np.ones(s.shape, dtype=bool)  # first row of each run of equal ratios
+        first[:, 1:] = s[:, 1:] != s[:, :-1]
+        for t, i in np.argwhere(first[:, :m - k + 1] & (s[:, k - 1:] == s[:, :m - k + 1])):  # runs >= k
+            stop = np.searchsorted(s[t], s[t, i], side="right")
+            grow(keys[t, i:stop] % m, (int(a[t]), int(b[t])))
     return sorted(out)
 
 
 def count_covers(m: int, n: int, blocks: list, limit: int) -> list:
     """Up to ``limit`` exact covers of the m x n entries by ``blocks`` (iterative depth-first search)."""
     cells = [np.add.outer(np.asarray(r) * n, np.asarray(c)).ravel() for r, c in blocks]
-    by_entry: list = [[] for _ in range(m * n)]
-    for b, cs in enumerate(cells):
-        for e in cs.tolist():
-            by_entry[e].append(b)
+    flat = np.concatenate(cells + [np.zeros(0, np.int64)]).astype(np.int64)
+    owner = np.repeat(np.arange(len(cells)), [len(c) for c in cells])[np.argsort(flat, kind="stable")].tolist()
+    ends = [0] + np.cumsum(np.bincount(flat, minlength=m * n)).tolist()  # owner[ends[e]:ends[e+1]]: blocks on e
     covered, chosen, found = np.zeros(m * n, dtype=bool), [], []
-    stack = [iter(by_entry[0])]  # one iterator per depth; depth d + 1 exists after choice d
+    stack = [iter(owner[:ends[1]])]  # one iterator per depth; depth d + 1 exists after choice d
     while stack and len(found) < limit:
         b = next(stack[-1], None)
         if b is None:  # options exhausted: undo the choice that led to this depth
@@ -161,7 +174,7 @@ def count_covers(m: int, n: int, blocks: list, limit: int) -> list:
             chosen.append(b)
             free = np.flatnonzero(~covered)
             if len(free):
-                stack.append(iter(by_entry[free[0]]))
+                stack.append(iter(owner[ends[free[0]]:ends[free[0] + 1]]))
             else:
                 found.append(sorted(chosen))
                 covered[cells[chosen.pop()]] = False
