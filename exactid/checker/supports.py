@@ -122,36 +122,33 @@ def candidates_mod_p(A: np.ndarray, p: int, k: int, kp: int) -> list:
         inv, base, e = (inv * base % p if e & 1 else inv), base * base % p, e >> 1
     out: list = []
 
-    def grow(rows: np.ndarray, cols: tuple) -> None:
+    def runs(ratio: np.ndarray, rows: np.ndarray):
+        """(g, rows sharing one value) for each run of >= k equal values in row g of ratio."""
+        size = len(rows)
+        keys = np.sort(ratio * size + np.arange(size), axis=1)  # by value, then by row
+        s = keys // size
+        first = np.ones(s.shape, dtype=bool)  # first row of each run of equal values
+        first[:, 1:] = s[:, 1:] != s[:, :-1]
+        for g, i in np.argwhere(first[:, :size - k + 1] & (s[:, k - 1:] == s[:, :size - k + 1])):
+            yield g, rows[keys[g, i:np.searchsorted(s[g], s[g, i], side="right")] % size]
+
+    def grow(rows: np.ndarray, cols: tuple) -> None:  # rows: of rank one on cols, sorted
         if len(cols) == kp:
             require(len(out) + comb(len(rows), k) <= MAX_CANDIDATES, "too many candidate blocks")
-            out.extend((sub, cols) for sub in combinations(sorted(int(r) for r in rows), k))
+            out.extend((sub, cols) for sub in combinations(rows.tolist(), k))
             return
         js = np.arange(cols[-1] + 1, n)
-        ratio = A[np.ix_(rows, js)] * inv[rows, cols[0]][:, None] % p
-        order = np.argsort(ratio, axis=0, kind="stable")
-        s = np.take_along_axis(ratio, order, axis=0)
-        first = np.ones(s.shape, dtype=bool)  # first row of each run of equal ratios
-        first[1:] = s[1:] != s[:-1]
-        long_enough = s[k - 1:] == s[:len(s) - k + 1]  # sorted: a run of length >= k starts here
-        for i, col in np.argwhere(first[:len(long_enough)] & long_enough):
-            stop = np.searchsorted(s[:, col], s[i, col], side="right")
-            grow(np.sort(rows[order[i:stop, col]]), cols + (int(js[col]),))
+        for g, sub in runs(A[np.ix_(rows, js)].T * inv[rows, cols[0]] % p, rows):
+            grow(sub, cols + (int(js[g]),))
 
-    if kp == 1:
-        for j0 in range(n):
-            grow(np.arange(m), (j0,))
-    j0s, js = np.triu_indices(n, 1) if kp > 1 else ((), ())
-    step, At, invT = max(1, (1 << 20) // m), A.T.copy(), inv.T.copy()
+    for j0 in range(n if kp == 1 else 0):
+        grow(np.arange(m), (j0,))
+    j0s, js = np.triu_indices(n if kp > 1 else 0, 1)
+    step = max(1, (1 << 20) // m)
     for lo in range(0, len(js), step):  # all column pairs (j0 < j) at once, in bounded chunks
         a, b = j0s[lo:lo + step], js[lo:lo + step]
-        keys = np.sort(At[b] * invT[a] % p * m + np.arange(m), axis=1)  # by ratio A[i,j]/A[i,j0], then row i
-        s = keys // m
-        first = np.ones(s.shape, dtype=bool)  # first row of each run of equal ratios
-        first[:, 1:] = s[:, 1:] != s[:, :-1]
-        for t, i in np.argwhere(first[:, :m - k + 1] & (s[:, k - 1:] == s[:, :m - k + 1])):  # runs >= k
-            stop = np.searchsorted(s[t], s[t, i], side="right")
-            grow(keys[t, i:stop] % m, (int(a[t]), int(b[t])))
+        for g, sub in runs(A.T[b] * inv.T[a] % p, np.arange(m)):  # ratios A[i,j]/A[i,j0]
+            grow(sub, (int(a[g]), int(b[g])))
     return sorted(out)
 
 
