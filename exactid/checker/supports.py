@@ -94,8 +94,7 @@ def block(obj, m: int, n: int, what: str = "block") -> tuple:
 
 
 def blocks_rank_one(Z: RootSums, blocks: list) -> None:
-    """All 2x2 minors through each pivot (first row and column) of blocks of one shape vanish;
-    the caller proves pivots nonzero."""
+    """Blocks of one shape: all 2x2 minors through each pivot (first row, column) vanish; pivots proved by the caller."""
     if blocks:
         R, C = (np.array([b[t] for b in blocks]) for t in (0, 1))
         shape = (len(blocks), R.shape[1] - 1, C.shape[1] - 1)
@@ -106,10 +105,8 @@ def blocks_rank_one(Z: RootSums, blocks: list) -> None:
 
 def is_exact_cover(blocks: list, m: int, n: int) -> bool:
     """Pairwise disjoint blocks whose union is all of range(m) x range(n)."""
-    seen = np.zeros((m, n), dtype=np.int64)
-    for rows, cols in blocks:
-        seen[np.ix_(rows, cols)] += 1
-    return bool((seen == 1).all())
+    cells = np.concatenate([np.add.outer(np.asarray(r) * n, np.asarray(c)).ravel() for r, c in blocks] + [[]])
+    return bool((np.bincount(cells.astype(np.int64), minlength=m * n) == 1).all())
 
 
 def candidates_mod_p(A: np.ndarray, p: int, k: int, kp: int) -> list:
@@ -127,8 +124,7 @@ def candidates_mod_p(A: np.ndarray, p: int, k: int, kp: int) -> list:
         size = len(rows)
         keys = np.sort(ratio * size + np.arange(size), axis=1)  # by value, then by row
         s = keys // size
-        first = np.ones(s.shape, dtype=bool)  # first row of each run of equal values
-        first[:, 1:] = s[:, 1:] != s[:, :-1]
+        first = np.diff(s, axis=1, prepend=-1) != 0  # first row of each run of equal values
         for g, i in np.argwhere(first[:, :size - k + 1] & (s[:, k - 1:] == s[:, :size - k + 1])):
             yield g, rows[keys[g, i:np.searchsorted(s[g], s[g, i], side="right")] % size]
 
