@@ -31,8 +31,7 @@ class RootSums:
 
     @classmethod
     def from_cmatrix(cls, M: CMatrix) -> "RootSums":
-        coeffs = np.array([[int(x) for x in mat.entries()] for mat in M.num], dtype=object)
-        coeffs = coeffs.reshape(len(M.num), M.rows, M.cols)
+        coeffs = np.array([[int(x) for x in mat.entries()] for mat in M.num], dtype=object).reshape(len(M.num), M.rows, M.cols)
         # int64 only when every minor's partial sums stay far below 2^63 (else exact Python ints)
         big = max((abs(int(x)) for x in coeffs.flat), default=0) ** 2 * 2 * len(M.num) ** 2 * 64 >= 1 << 62
         exps = np.broadcast_to(np.arange(len(M.num), dtype=np.int64)[:, None, None], coeffs.shape).copy()
@@ -94,12 +93,11 @@ def block(obj, m: int, n: int, what: str = "block") -> tuple:
 
 
 def blocks_rank_one(Z: RootSums, blocks: list) -> None:
-    """Blocks of one shape: all 2x2 minors through each pivot (first row, column) vanish; pivots proved by the caller."""
+    """Blocks of one shape: every 2x2 minor through a pivot (first row, column) vanishes (pivots: caller)."""
     if blocks:
         R, C = (np.array([b[t] for b in blocks]) for t in (0, 1))
-        shape = (len(blocks), R.shape[1] - 1, C.shape[1] - 1)
-        i, j, r0, c0 = (np.broadcast_to(x, shape).ravel()
-                        for x in (R[:, 1:, None], C[:, None, 1:], R[:, :1, None], C[:, None, :1]))
+        i, j, r0, c0 = (x.ravel() for x in np.broadcast_arrays(R[:, 1:, None], C[:, None, 1:], R[:, :1, None],
+                                                                C[:, None, :1]))
         require(bool(Z.minors_vanish(r0, c0, i, j).all()), "a 2x2 minor through a block pivot does not vanish")
 
 
@@ -140,10 +138,8 @@ def candidates_mod_p(A: np.ndarray, p: int, k: int, kp: int) -> list:
     for j0 in range(n if kp == 1 else 0):
         grow(np.arange(m), (j0,))
     j0s, js = np.triu_indices(n if kp > 1 else 0, 1)
-    step = max(1, (1 << 20) // m)
-    for lo in range(0, len(js), step):  # all column pairs (j0 < j) at once, in bounded chunks
-        a, b = j0s[lo:lo + step], js[lo:lo + step]
-        for g, sub in runs(A.T[b] * inv.T[a] % p, np.arange(m)):  # ratios A[i,j]/A[i,j0]
+    for a, b in zip(*(np.array_split(x, 1 + len(x) * m // (1 << 20)) for x in (j0s, js))):  # chunks of ~2^20
+        for g, sub in runs(A.T[b] * inv.T[a] % p, np.arange(m)):  # ratios A[i,j]/A[i,j0], all pairs j0 < j
             grow(sub, (int(a[g]), int(b[g])))
     return sorted(out)
 
@@ -158,10 +154,9 @@ def count_covers(m: int, n: int, blocks: list, limit: int) -> list:
     stack = [iter(owner[:ends[1]])]  # one iterator per depth; depth d + 1 exists after choice d
     while stack and len(found) < limit:
         b = next(stack[-1], None)
-        if b is None:  # options exhausted: undo the choice that led to this depth
+        if b is None:  # options exhausted: undo the choice that led to this depth (none at the root)
             stack.pop()
-            if chosen:
-                covered[cells[chosen.pop()]] = False
+            covered[cells[chosen.pop()] if chosen else []] = False
         elif not covered[cells[b]].any():
             covered[cells[b]] = True
             chosen.append(b)
