@@ -4,7 +4,7 @@ entry (i, j) = sum_t coeffs[t][i, j] * zeta_c^exps[t][i, j] / den (named matrice
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 from math import comb
 
@@ -24,6 +24,7 @@ class RootSums:
     exps: np.ndarray  # (T, m, n)
     coeffs: np.ndarray  # (T, m, n), int64 or object
     den: int
+    memo: dict = field(default_factory=dict, repr=False)  # (p, root) -> residues
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -43,21 +44,20 @@ class RootSums:
         check_root(self.c, p, root)
         require(p < 1 << 31, "vectorized reduction needs p < 2^31")
         require(self.den % p != 0, f"denominator divisible by p = {p}")
-        powers = np.array([pow(root, t, p) for t in range(self.c)], dtype=np.int64)
-        acc = np.zeros(self.shape, dtype=np.int64)
-        for e, v in zip(self.exps, self.coeffs):
-            acc = (acc + (v % p).astype(np.int64) * powers[e % self.c]) % p
-        return p, acc * pow(self.den, -1, p) % p
+        if (p, root) not in self.memo:  # steps usually share one prime
+            powers, acc = np.array([pow(root, t, p) for t in range(self.c)], dtype=np.int64), np.zeros(self.shape, int)
+            for e, v in zip(self.exps, self.coeffs):
+                acc = (acc + (v % p).astype(np.int64) * powers[e % self.c]) % p
+            self.memo[p, root] = acc * pow(self.den, -1, p) % p
+        return p, self.memo[p, root]
 
     def minors_vanish(self, r0, c0, ii, jj) -> np.ndarray:
         """Exactly: Z[r0,c0] Z[i,j] - Z[i,c0] Z[r0,j] == 0, per index tuple."""
-        es, vs = [], []
-        for a, b, sign in (((r0, c0), (ii, jj), 1), ((ii, c0), (r0, jj), -1)):
-            for s in range(len(self.exps)):
-                for t in range(len(self.exps)):
-                    es.append(self.exps[s][a] + self.exps[t][b])
-                    vs.append(self.coeffs[s][a] * self.coeffs[t][b] * sign)
-        return sums_vanish(self.c, np.stack(es), np.stack(vs))
+        terms, es, vs = len(self.exps), [], []
+        for a, b, sign in (((r0, c0), (ii, jj), 1), ((ii, c0), (r0, jj), -1)):  # every term of Z[a] times Z[b]
+            es.append((self.exps[:, None, *a] + self.exps[None, :, *b]).reshape(terms * terms, -1))
+            vs.append((self.coeffs[:, None, *a] * self.coeffs[None, :, *b] * sign).reshape(terms * terms, -1))
+        return sums_vanish(self.c, np.concatenate(es), np.concatenate(vs))
 
 
 def sums_vanish(c: int, exps: np.ndarray, vals: np.ndarray) -> np.ndarray:
@@ -137,7 +137,7 @@ def candidates_mod_p(A: np.ndarray, p: int, k: int, kp: int) -> list:
 
     for j0 in range(n if kp == 1 else 0):
         grow(np.arange(m), (j0,))
-    j0s, js = np.triu_indices(n if kp > 1 else 0, 1)
+    j0s, js = np.nonzero(~np.tri(n if kp > 1 else 0, dtype=bool))  # pairs j0 < j, row-major
     for a, b in zip(*(np.array_split(x, 1 + len(x) * m // (1 << 20)) for x in (j0s, js))):  # chunks of ~2^20
         for g, sub in runs(A.T[b] * inv.T[a] % p, np.arange(m)):  # ratios A[i,j]/A[i,j0], all pairs j0 < j
             grow(sub, (int(a[g]), int(b[g])))
