@@ -366,9 +366,15 @@ def rank_one_exponents(blocks: np.ndarray, conductor: int, k0: int = 0) -> tuple
 # --------------------------------------------------------------------------- driver
 
 
-def _hierarchical(root: np.ndarray, L: int, tree: Tree, rank_one: Callable[[np.ndarray, int], tuple],
-                  desc: str) -> list[np.ndarray]:
-    """Run the hierarchical algorithm from the compact root ``(N, N)`` array; return the factors."""
+def run_tree(root: np.ndarray, L: int, tree: Tree,
+             split_node: Callable[[np.ndarray, int, int, int], tuple[np.ndarray, np.ndarray]],
+             desc: str) -> list[np.ndarray]:
+    """Drive the hierarchical algorithm over ``tree``; return the L compact factors.
+
+    ``split_node(values, p, l, q)`` factors the compact array of a node of levels ``p..q``
+    split at ``l`` into ``(columns, rows)``: the rank-one factor of each of the N blocks
+    (exactly or in floating point).  The columns become the left child, the rows the right.
+    """
     factors: list[Optional[np.ndarray]] = [None] * L
     total = sum(1 for _ in tree.internal_nodes())
     with progress(total, desc) as bar:
@@ -379,18 +385,27 @@ def _hierarchical(root: np.ndarray, L: int, tree: Tree, rank_one: Callable[[np.n
                 factors[node.p - 1] = values
                 continue
             p, l, q = node.p, node.split, node.q
-            lefts, rights = [], []
-            for k0, chunk in block_chunks(values, L, p, l, q):
-                a, b = rank_one(chunk, k0)
-                lefts.append(a)
-                rights.append(b)
+            columns, rows = split_node(values, p, l, q)
             del values
-            columns = np.concatenate(lefts) if len(lefts) > 1 else lefts[0]
-            rows = np.concatenate(rights) if len(rights) > 1 else rights[0]
             stack.append((node.right, np.ascontiguousarray(rows)))
             stack.append((node.left, np.ascontiguousarray(left_from_columns(columns, L, p, l, q))))
             bar.update(1)
     return factors  # type: ignore[return-value]
+
+
+def _hierarchical(root: np.ndarray, L: int, tree: Tree, rank_one: Callable[[np.ndarray, int], tuple],
+                  desc: str) -> list[np.ndarray]:
+    """The exact algorithm: rank-one steps over chunks of blocks (bounded memory)."""
+    def split_node(values: np.ndarray, p: int, l: int, q: int) -> tuple[np.ndarray, np.ndarray]:
+        lefts, rights = [], []
+        for k0, chunk in block_chunks(values, L, p, l, q):
+            a, b = rank_one(chunk, k0)
+            lefts.append(a)
+            rights.append(b)
+        columns = np.concatenate(lefts) if len(lefts) > 1 else lefts[0]
+        return columns, (np.concatenate(rights) if len(rights) > 1 else rights[0])
+
+    return run_tree(root, L, tree, split_node, desc)
 
 
 def _root_witness(root: np.ndarray, L: int, tree: Tree, rank_one: Callable) -> Optional[BlockWitness]:

@@ -37,16 +37,15 @@ from typing import Any, Sequence, Union
 import numpy as np
 
 from ..errors import InputError
-from ..progress import progress
 from ..resources import ensure_fits
 from .butterfly import (
     Tree,
     dims,
-    left_from_columns,
     log2_size,
     make_tree,
     merge,
     resolve_perm,
+    run_tree,
     to_dense,
 )
 
@@ -171,28 +170,15 @@ def factor_float(matrix: np.ndarray, perm: Union[None, str, Sequence[int]] = Non
     tree_obj = tree if isinstance(tree, Tree) else make_tree(tree, L)
     order = resolve_perm(perm, N)
     root = np.take(Z.astype(dtype, copy=False), order, axis=1)
-    values = np.empty((L, N, 2), dtype=dtype)
-    if N == 2:
-        values[0] = root
-    else:
-        total = sum(1 for _ in tree_obj.internal_nodes())
-        with progress(total, f"butterfly (float) N={N}") as bar:
-            stack: list = [(tree_obj, root)]
-            while stack:
-                node, current = stack.pop()
-                if node.is_leaf:
-                    values[node.p - 1] = current
-                    continue
-                p, l, q = node.p, node.split, node.q
-                A, B, C, D = dims(L, p, l, q)
-                # blocks_of without the copy: axes (alpha, beta*, gamma, delta | row beta, col gamma')
-                view = current.reshape(A, B, C, D, B, C).transpose(0, 4, 2, 3, 1, 5)
-                a, b = rank_one_float(view)
-                columns, rows = a.reshape(N, B), b.reshape(N, C)
-                del current, view
-                stack.append((node.right, rows))
-                stack.append((node.left, np.ascontiguousarray(left_from_columns(columns, L, p, l, q))))
-                bar.update(1)
+
+    def split_node(current: np.ndarray, p: int, l: int, q: int) -> tuple[np.ndarray, np.ndarray]:
+        A, B, C, D = dims(L, p, l, q)
+        # blocks_of without the copy: axes (alpha, beta*, gamma, delta | row beta, col gamma')
+        view = current.reshape(A, B, C, D, B, C).transpose(0, 4, 2, 3, 1, 5)
+        a, b = rank_one_float(view)
+        return a.reshape(N, B), b.reshape(N, C)
+
+    values = np.stack(run_tree(root, L, tree_obj, split_node, f"butterfly (float) N={N}")).astype(dtype, copy=False)
     result = FloatButterfly(values, order, tree_obj)
     if compute_error:
         result.relative_error = relative_error(root, values, tree_obj)
