@@ -23,18 +23,10 @@ from exactid.certify.equivalence import equivalence_certificate
 from exactid.checker import check_document
 from exactid.networks.actions import random_orbit_member
 from exactid.networks.equivalence import decide_equivalence
-from exactid.networks.format import Network, network_from_json
+from exactid.networks.format import Network, network_from_json, random_rational_network
 
 RUNS = 3
 NUMPY = {"tanh": np.tanh, "logistic": lambda z: 1 / (1 + np.exp(-z)), "relu": lambda z: np.maximum(z, 0)}
-
-
-def random_net(act: str, widths, seed: int) -> Network:
-    rng = random.Random(seed)
-    layers = [([[Fraction(rng.randint(-6, 6), rng.randint(1, 3)) for _ in range(widths[k])] for _ in range(widths[k + 1])],
-               [Fraction(rng.randint(-4, 4), rng.randint(1, 2)) for _ in range(widths[k + 1])])
-              for k in range(len(widths) - 1)]
-    return Network.from_lists(act, layers)
 
 
 def float_peer(net1: Network, net2: Network) -> bool:
@@ -56,7 +48,7 @@ def main() -> None:
             "|---|---|---|---|---|---|---|---|"]
     for act, widths in [("tanh", (16, 32, 4)), ("tanh", (64, 128, 128, 10)), ("logistic", (784, 100, 10)),
                         ("relu", (64, 128, 128, 10))]:
-        net = random_net(act, widths, 1)
+        net = random_rational_network(act, widths, 1)
         member, _ = random_orbit_member(net, random.Random(2))
         js = member.to_json()
         js["layers"][-2]["b"][0] = str(Fraction(js["layers"][-2]["b"][0]) + Fraction(1, 10**6))

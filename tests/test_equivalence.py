@@ -21,20 +21,12 @@ from exactid.cli.main import main
 from exactid.errors import DomainError, InputError
 from exactid.networks.actions import apply_operations, canonical_form, orbit, random_orbit_member
 from exactid.networks.equivalence import (decide_equivalence, evaluate_ball, evaluate_exact, relu_normal_form)
-from exactid.networks.format import Network, network_from_json
+from exactid.networks.format import Network, network_from_json, random_rational_network
 from exactid.networks.sussmann import reduce_network, reducibility, sussmann_reduce
 
 ACTS = ["tanh", "logistic", "relu", "leaky_relu:1/10", "hardtanh"]
 NUMPY = {"tanh": np.tanh, "logistic": lambda z: 1 / (1 + np.exp(-z)), "relu": lambda z: np.maximum(z, 0),
          "leaky_relu:1/10": lambda z: np.where(z > 0, z, z / 10), "hardtanh": lambda z: np.clip(z, -1, 1)}
-
-
-def random_net(act: str, widths, seed: int) -> Network:
-    rng = random.Random(seed)
-    layers = [([[Fraction(rng.randint(-6, 6), rng.randint(1, 3)) for _ in range(widths[k])] for _ in range(widths[k + 1])],
-               [Fraction(rng.randint(-4, 4), rng.randint(1, 2)) for _ in range(widths[k + 1])])
-              for k in range(len(widths) - 1)]
-    return Network.from_lists(act, layers)
 
 
 def numpy_outputs(net: Network, X: np.ndarray) -> np.ndarray:
@@ -58,7 +50,7 @@ def certified(net1, net2, verdict):
 @pytest.mark.parametrize("act", ACTS)
 @pytest.mark.parametrize("widths", [(3, 4, 2), (2, 3, 3, 1)])
 def test_random_orbit_members_are_equivalent_with_valid_certificates(act, widths):
-    net = random_net(act, widths, zlib.crc32(f"{act}{widths}".encode()) % 1000)
+    net = random_rational_network(act, widths, zlib.crc32(f"{act}{widths}".encode()) % 1000)
     rng = random.Random(7)
     for _ in range(3):
         other, ops = random_orbit_member(net, rng)
@@ -71,7 +63,7 @@ def test_random_orbit_members_are_equivalent_with_valid_certificates(act, widths
 
 @pytest.mark.parametrize("act", ["tanh", "logistic", "hardtanh"])
 def test_whole_finite_orbit(act):
-    net = random_net(act, (2, 3, 1), 11)
+    net = random_rational_network(act, (2, 3, 1), 11)
     members = list(orbit(net))
     assert len(members) == 6 * 8  # 3! permutations x 2^3 reflections
     canon = canonical_form(net)[0].to_json()
@@ -84,7 +76,7 @@ def test_whole_finite_orbit(act):
 
 
 def test_relu_orbit_with_scalings():
-    net = random_net("relu", (2, 2, 1), 5)
+    net = random_rational_network("relu", (2, 2, 1), 5)
     members = list(orbit(net, scalings=[1, 2, "1/3"]))
     assert len(members) == 2 * 9
     for member, _ in members:
@@ -93,7 +85,7 @@ def test_relu_orbit_with_scalings():
 
 @pytest.mark.parametrize("act", ACTS)
 def test_small_perturbations_are_not_equivalent(act):
-    net = random_net(act, (3, 4, 2), 3)
+    net = random_rational_network(act, (3, 4, 2), 3)
     rng = random.Random(1)
     for trial in range(3):
         other, _ = random_orbit_member(net, rng)
@@ -155,7 +147,7 @@ def test_sussmann_constant_units_decided_exactly():
     c = Network.from_lists("tanh", [([[0], [1]], [2, 0]), ([[1, 1]], [0])])
     certified(a, c, "not_equivalent")
     with pytest.raises(DomainError):
-        sussmann_reduce(random_net("relu", (2, 2, 1), 0))
+        sussmann_reduce(random_rational_network("relu", (2, 2, 1), 0))
 
 
 def test_relu_hyperplane_normal_form():
@@ -170,7 +162,7 @@ def test_relu_hyperplane_normal_form():
 
 
 def test_deep_networks_undecided_or_decided():
-    a = random_net("tanh", (2, 3, 3, 1), 1)
+    a = random_rational_network("tanh", (2, 3, 3, 1), 1)
     other, _ = random_orbit_member(a, random.Random(0))
     certified(a, other, "equivalent")
     b = Network.from_lists("relu", [([[1]], [0]), ([[1]], [0]), ([[1]], [0])])
@@ -181,14 +173,14 @@ def test_deep_networks_undecided_or_decided():
 
 def test_mismatched_inputs_rejected():
     with pytest.raises(InputError):
-        decide_equivalence(random_net("tanh", (2, 2, 1), 0), random_net("tanh", (3, 2, 1), 0))
+        decide_equivalence(random_rational_network("tanh", (2, 2, 1), 0), random_rational_network("tanh", (3, 2, 1), 0))
     with pytest.raises(InputError):
-        decide_equivalence(random_net("exp", (2, 2, 1), 0), random_net("exp", (2, 2, 1), 0))
+        decide_equivalence(random_rational_network("exp", (2, 2, 1), 0), random_rational_network("exp", (2, 2, 1), 0))
 
 
 # ----------------------------------------------------------------------------- tamper tests
 def orbit_certificate(act="tanh", seed=2):
-    net = random_net(act, (2, 3, 1), seed)
+    net = random_rational_network(act, (2, 3, 1), seed)
     other, _ = random_orbit_member(net, random.Random(seed))
     return net, other, certified(net, other, "equivalent")
 
@@ -259,7 +251,7 @@ def test_tamper_relu_normal_form_and_separating_point():
     bad = copy.deepcopy(cert)
     bad["data"]["network2"]["layers"][1]["b"][0] = 0
     rejected(bad, "normal forms differ")
-    net = random_net("tanh", (2, 3, 1), 9)
+    net = random_rational_network("tanh", (2, 3, 1), 9)
     js = net.to_json()
     js["layers"][1]["b"][0] = str(Fraction(js["layers"][1]["b"][0]) + Fraction(1, 10**6))
     cert = certified(net, network_from_json(js), "not_equivalent")
@@ -293,7 +285,7 @@ def test_checker_never_crashes_on_mutations(data):
 
 
 def test_cli_equiv(tmp_path, capsys):
-    net = random_net("logistic", (2, 3, 1), 8)
+    net = random_rational_network("logistic", (2, 3, 1), 8)
     other, _ = random_orbit_member(net, random.Random(8))
     p1, p2, out = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "c.json"
     p1.write_text(json.dumps(net.to_json()))
@@ -315,7 +307,7 @@ def test_cli_equiv(tmp_path, capsys):
 @settings(max_examples=25, deadline=None)
 @given(st.sampled_from(ACTS), st.sampled_from([(2, 3, 1), (3, 2, 2, 1), (1, 4, 2)]), st.integers(0, 10**6))
 def test_orbit_members_equivalent_for_random_seeds(act, widths, seed):
-    net = random_net(act, widths, seed)
+    net = random_rational_network(act, widths, seed)
     other, _ = random_orbit_member(net, random.Random(seed))
     certified(net, other, "equivalent")
     js = other.to_json()
@@ -326,13 +318,13 @@ def test_orbit_members_equivalent_for_random_seeds(act, widths, seed):
 def test_apply_symmetry_checks_membership_and_preserves_outputs():
     from exactid.networks.actions import apply_symmetry, permute_units
 
-    net = random_net("logistic", (2, 3, 2), 12)
+    net = random_rational_network("logistic", (2, 3, 2), 12)
     flipped, op = apply_symmetry(net, 0, 1, (-1, 0, -1, 1))
     X = np.random.default_rng(1).normal(size=(30, 2))
     assert np.allclose(numpy_outputs(net, X), numpy_outputs(flipped, X))
     with pytest.raises(DomainError):
         apply_symmetry(net, 0, 1, (-1, 0, -1, 0))  # the tanh reflection is not a logistic symmetry
-    relu = random_net("relu", (2, 3, 2), 12)
+    relu = random_rational_network("relu", (2, 3, 2), 12)
     scaled, _ = apply_symmetry(relu, 0, 2, ("7/3", 0, "7/3", 0))
     permuted, _ = permute_units(scaled, 0, [2, 0, 1])
     assert np.allclose(numpy_outputs(relu, X), numpy_outputs(permuted, X))

@@ -99,6 +99,24 @@ class Network:
         return ws, bs
 
 
+def random_rational_network(activation: str, widths: Sequence[int], seed: int) -> Network:
+    """A reproducible network with small rational weights (numerators in [-6, 6] over 1..3)
+    and biases (numerators in [-4, 4] over 1..2), for examples, tests and benchmarks.
+
+    >>> random_rational_network("tanh", [3, 4, 1], seed=0).widths
+    [3, 4, 1]
+    """
+    import random
+    from fractions import Fraction
+
+    rng = random.Random(seed)
+    layers = [([[Fraction(rng.randint(-6, 6), rng.randint(1, 3)) for _ in range(widths[k])]
+                for _ in range(widths[k + 1])],
+               [Fraction(rng.randint(-4, 4), rng.randint(1, 2)) for _ in range(widths[k + 1])])
+              for k in range(len(widths) - 1)]
+    return Network.from_lists(activation, layers)
+
+
 def _matrix(rows: Any, what: str) -> flint.fmpq_mat:
     if not isinstance(rows, list) or not rows or not all(isinstance(r, list) for r in rows):
         raise InputError(f"{what} must be a non-empty list of rows")
