@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 
-from .network import FloatNetwork
+from .network import FloatNetwork, activation_functions
 
 
 @dataclass
@@ -38,7 +38,8 @@ def assign_layers(vectors: np.ndarray, scores: np.ndarray, hidden_widths: Sequen
 
 
 def initial_network(vectors: np.ndarray, assignment: Assignment, widths: Sequence[int], activation: str,
-                    X: np.ndarray, Y: np.ndarray, seed: int = 0, ridge: float = 1e-8) -> FloatNetwork:
+                    X: np.ndarray, Y: np.ndarray, seed: int = 0, ridge: float = 1e-8,
+                    first_layer: Optional[tuple[np.ndarray, np.ndarray]] = None) -> FloatNetwork:
     """Scalings and shifts by least squares around the candidate directions.
 
     Layer 1 takes the candidate directions with unit scale and zero shift; a deeper neuron whose
@@ -46,6 +47,8 @@ def initial_network(vectors: np.ndarray, assignment: Assignment, widths: Sequenc
     squares sense, ``J_{l-1}`` the Jacobian at 0 of the previous layer (so that its entangled
     weight is ``u``); missing neurons get random unit rows.  The output layer is then the exact
     linear least-squares fit of ``Y`` on the last hidden features (with a tiny ridge).
+    ``first_layer = (W, b)``, when given, replaces layer 1 (and ``assignment.layers[0]`` is
+    ignored): the layered method knows its scales and shifts.
     """
     rng = np.random.default_rng(seed)
     d = widths[0]
@@ -53,6 +56,14 @@ def initial_network(vectors: np.ndarray, assignment: Assignment, widths: Sequenc
     jac = np.eye(d)
     h = X
     for layer, idx in enumerate(assignment.layers):
+        if layer == 0 and first_layer is not None:
+            w, b = (np.asarray(a, dtype=np.float64) for a in first_layer)
+            weights.append(w)
+            biases.append(b)
+            act = activation_functions(activation)
+            h = act(h @ w.T + b)[0]
+            jac = act(b)[1][:, None] * w
+            continue
         rows = []
         for i in idx:
             if i < 0:

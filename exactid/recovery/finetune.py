@@ -19,8 +19,13 @@ class FitReport:
 
 
 def levenberg_marquardt(net: FloatNetwork, X: np.ndarray, Y: np.ndarray, iterations: int = 100,
-                        damping: float = 1e-3, tol: float = 1e-28, progress=None) -> FitReport:
+                        damping: float = 1e-3, tol: float = 1e-28, progress=None,
+                        directions: np.ndarray | None = None) -> FitReport:
     """Minimize the squared error of ``net`` on ``(X, Y)`` by damped Gauss–Newton steps.
+
+    ``directions`` (shape ``(num_parameters, p)``), when given, restricts the search to
+    ``flat + directions @ φ`` (e.g. :func:`scale_shift_directions`: fixed weight directions,
+    free scales and shifts).
 
     The damping is divided by 3 after an accepted step and multiplied by 4 after a rejected one
     (scaled by the diagonal of ``JᵀJ``, Marquardt's variant).  Stops after ``iterations`` steps or
@@ -29,7 +34,10 @@ def levenberg_marquardt(net: FloatNetwork, X: np.ndarray, Y: np.ndarray, iterati
     Y = np.asarray(Y, dtype=np.float64).reshape(X.shape[0], -1)
     ensure_fits(8 * X.shape[0] * Y.shape[1] * net.num_parameters * 2, "the fine-tuning Jacobian")
     theta = net.flat()
+    reduce = (lambda J: J @ directions) if directions is not None else (lambda J: J)
+    lift = (lambda step: directions @ step) if directions is not None else (lambda step: step)
     out, J = net.residual_jacobian(X)
+    J = reduce(J)
     r = (out - Y).ravel()
     mse0 = mse = float(r @ r) / r.size
     lam = damping
@@ -40,7 +48,7 @@ def levenberg_marquardt(net: FloatNetwork, X: np.ndarray, Y: np.ndarray, iterati
         diag = np.diag(JtJ).copy() + 1e-12
         while True:
             try:
-                step = np.linalg.solve(JtJ + lam * np.diag(diag), -g)
+                step = lift(np.linalg.solve(JtJ + lam * np.diag(diag), -g))
             except np.linalg.LinAlgError:
                 lam *= 4.0
                 continue
@@ -60,5 +68,43 @@ def levenberg_marquardt(net: FloatNetwork, X: np.ndarray, Y: np.ndarray, iterati
         if mse < tol or lam > 1e12:
             break
         out, J = net.residual_jacobian(X)
+        J = reduce(J)
         r = (out - Y).ravel()
     return FitReport(net, done, mse0, mse)
+
+
+def scale_shift_directions(net: FloatNetwork, fixed_layers: int = 1) -> np.ndarray:
+    """Directions for :func:`levenberg_marquardt` that keep weight directions and free the rest.
+
+    The first ``fixed_layers`` layers do not move at all; in every later hidden layer each row
+    may only be rescaled and each bias moves freely; the output layer is entirely free.  Since
+    the parameters depend linearly on these (scale, shift, output) coordinates, searching along
+    them is exactly least squares over the scalings and shifts of the known directions.
+
+    >>> from exactid.recovery.network import random_pyramidal
+    >>> scale_shift_directions(random_pyramidal([3, 2, 2, 1]), 1).shape  # 2 scales + 2 shifts + 3 output
+    (17, 7)
+    """
+    columns, pos = [], 0
+    last = len(net.weights) - 1
+    for layer, (w, b) in enumerate(zip(net.weights, net.biases)):
+        if layer < fixed_layers:
+            pos += w.size + b.size
+            continue
+        if layer < last:
+            for row in range(w.shape[0]):
+                col = np.zeros(net.num_parameters)
+                col[pos + row * w.shape[1]: pos + (row + 1) * w.shape[1]] = w[row]
+                columns.append(col)
+        else:
+            for k in range(w.size):
+                col = np.zeros(net.num_parameters)
+                col[pos + k] = 1.0
+                columns.append(col)
+        pos += w.size
+        for k in range(b.size):
+            col = np.zeros(net.num_parameters)
+            col[pos + k] = 1.0
+            columns.append(col)
+        pos += b.size
+    return np.array(columns).T

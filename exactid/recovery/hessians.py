@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -53,12 +53,17 @@ def _stencil(dim: int, step: float) -> tuple[np.ndarray, list[tuple[int, int]]]:
 
 @dataclass
 class HessianSample:
-    """Hessians ``H[n, k]`` (shape ``(points, outputs, d, d)``) at ``points`` with step ``step``."""
+    """Hessians ``H[n, k]`` (shape ``(points, outputs, d, d)``) at ``points`` with step ``step``.
+
+    ``gradients[n, k]`` (shape ``(points, outputs, d)``) are the central differences that the
+    same stencil gives for free (truncation error ``O(h²)``).
+    """
 
     points: np.ndarray
     hessians: np.ndarray
     step: float
     queries: int
+    gradients: Optional[np.ndarray] = None
 
 
 def finite_difference_hessians(oracle: Callable[[np.ndarray], np.ndarray], points: np.ndarray,
@@ -85,7 +90,7 @@ def finite_difference_hessians(oracle: Callable[[np.ndarray], np.ndarray], point
     per = offsets.shape[0]
     counting = oracle if isinstance(oracle, CountingOracle) else CountingOracle(oracle)
     before = counting.queries
-    hessians = None
+    hessians = gradients = None
     ii = np.arange(dim)
     rows = np.array([p[0] for p in pairs], dtype=int)
     cols = np.array([p[1] for p in pairs], dtype=int)
@@ -96,8 +101,10 @@ def finite_difference_hessians(oracle: Callable[[np.ndarray], np.ndarray], point
         values = values.reshape(chunk.shape[0], per, k)
         if hessians is None:
             hessians = np.zeros((n, k, dim, dim))
+            gradients = np.zeros((n, k, dim))
         center = values[:, 0]
         plus, minus = values[:, 1:1 + 2 * dim:2], values[:, 2:2 + 2 * dim:2]
+        gradients[start:start + chunk.shape[0]] = ((plus - minus) / (2.0 * step)).transpose(0, 2, 1)
         diag = (plus + minus - 2.0 * center[:, None, :]) / step ** 2  # (c, dim, k)
         corners = values[:, 1 + 2 * dim:].reshape(chunk.shape[0], len(pairs), 4, k)
         off = (corners[:, :, 0] - corners[:, :, 1] - corners[:, :, 2] + corners[:, :, 3]) / (4.0 * step ** 2)
@@ -108,4 +115,4 @@ def finite_difference_hessians(oracle: Callable[[np.ndarray], np.ndarray], point
         hessians[start:start + chunk.shape[0]] = block
     if hessians is None:
         raise InputError("no points given for the Hessians")
-    return HessianSample(points, hessians, step, counting.queries - before)
+    return HessianSample(points, hessians, step, counting.queries - before, gradients)

@@ -15,13 +15,19 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import ExactidError, InputError
 from .assemble import Assignment, assign_layers, initial_network
-from .finetune import levenberg_marquardt
+from .far_field import FirstLayerEstimate, probe_first_layer
+from .finetune import levenberg_marquardt, scale_shift_directions
 from .hessians import CountingOracle, finite_difference_hessians, queries_per_hessian
 from .network import ACTIVATIONS, FloatNetwork, sample_ball, sample_sphere  # noqa: F401
+from .peeling import InnerLayersEstimate, recover_inner_layers
 from .rank_one import RankOneCandidates, rank_one_candidates
 from .span import SpanEstimate, estimate_span
+
+
+class RecoveryError(ExactidError, RuntimeError):
+    """The pipeline could not find what it needs (e.g. too few first-layer directions)."""
 
 
 @dataclass
@@ -38,10 +44,23 @@ class RecoveryConfig:
     restarts, iterations : projected power iteration budget (defaults 10 m restarts, 300 steps).
     min_score : keep rank-one candidates with ``‖P(u uᵀ)‖ ≥ min_score`` (default 0.5).
     dedup_cos : candidates with ``|cos| ≥ dedup_cos`` are the same up to sign (default 0.99).
-    fit_points : fresh queries, uniform in the ball of radius ``fit_radius`` (default 1), used for
+    fit_points : fresh queries, uniform in the ball of radius ``fit_radius`` (default 3: a wider
+        ball than the unit ball of the benchmark makes the fit better conditioned), used for
         the least squares and the fine-tuning; ``None`` means ``4 ×`` the number of parameters.
-    finetune_iterations : Levenberg–Marquardt steps (default 150; 0 disables fine-tuning).
+    scale_shift_iterations : Levenberg–Marquardt steps over the scalings and shifts only, the
+        directions fixed (default 100; the first layer stays fixed too in the layered method).
+    finetune_iterations : Levenberg–Marquardt steps on all parameters afterwards (default 150;
+        0 disables this fine-tuning).
     seed : seeds every random choice (default 0).
+    method : ``"joint"`` (the span of the Hessians near the origin gives every layer at once),
+        ``"layered"`` (first layer from the far field, deeper layers from Hessians in the first
+        layer's coordinates: :mod:`.far_field`, :mod:`.peeling`) or ``"auto"`` (default: joint
+        for one hidden layer, layered otherwise — the joint span has no gap for two or more
+        hidden layers with one output; ``docs/recovery.md`` explains why).
+    far_radius, far_lines, far_grid, far_step : the far-field probe (defaults 1000,
+        ``4 + m₁`` lines, 401 coarse points per line, gradient step ``1e-3``).
+    offsets : the layered Hessians are taken at ``ŷ = 0`` and ``ŷ = t eₖ`` for ``t`` in
+        ``offsets`` (default ``(-1, 1)``).
     """
 
     num_hessians: Optional[int] = None
@@ -54,9 +73,16 @@ class RecoveryConfig:
     min_score: float = 0.5
     dedup_cos: float = 0.99
     fit_points: Optional[int] = None
-    fit_radius: float = 1.0
+    fit_radius: float = 3.0
+    scale_shift_iterations: int = 100
     finetune_iterations: int = 150
     seed: int = 0
+    method: str = "auto"
+    far_radius: float = 1000.0
+    far_lines: Optional[int] = None
+    far_grid: int = 401
+    far_step: float = 1e-3
+    offsets: tuple = (-1.0, 1.0)
 
 
 @dataclass
@@ -77,11 +103,26 @@ class RecoveryResult:
     fit_mse_initial: float
     fit_mse_final: float
     seconds: dict = field(default_factory=dict)
+    method: str = "joint"
+    queries_far_field: int = 0
+    first_layer: Optional[FirstLayerEstimate] = None
+    inner: Optional[InnerLayersEstimate] = None
 
     def summary(self) -> dict:
         s = self.span
         m = s.dimension
-        return {"queries": self.queries, "queries_hessians": self.queries_hessians, "queries_fit": self.queries_fit,
+        extra = {}
+        if self.first_layer is not None:
+            extra["far_field"] = {"lines": self.first_layer.lines, "queries": self.first_layer.queries,
+                                  "worst_rank_one_check": float(self.first_layer.parallel.max()),
+                                  "min_saturation": float(self.first_layer.saturation.min())}
+        if self.inner is not None:
+            extra["gradient_gap"] = self.inner.gradients.gap
+            extra["hessian_residual"] = self.inner.hessian_residual
+            extra["scale_shift_misfit"] = self.inner.ratio_residual
+        return {"method": self.method, **extra,
+                "queries": self.queries, "queries_hessians": self.queries_hessians, "queries_fit": self.queries_fit,
+                "queries_far_field": self.queries_far_field,
                 "span_dimension": m, "gap": s.gap, "gap_ok": self.gap_ok, "gap_reason": self.gap_reason,
                 "singular_values_near_gap": [float(x) for x in s.singular_values[max(m - 3, 0):m + 3]],
                 "candidates": int(self.candidates.vectors.shape[0]), "missing_neurons": self.assignment.missing,
@@ -132,51 +173,105 @@ def recover(f: Callable[[np.ndarray], np.ndarray], widths: Sequence[int], activa
         return progress(name, total) if progress is not None else nullbar()
 
     t0 = time.perf_counter()
-    points = sample_sphere(num_hessians, d, cfg.radius, rng)
-    with phase("hessians", num_hessians) as bar:
-        hs = _hessians_with_bar(oracle, points, cfg.step, bar)
-    seconds["hessians"] = time.perf_counter() - t0
-    if hs.hessians.shape[1] != widths[-1]:
-        raise InputError(f"the black box has {hs.hessians.shape[1]} outputs but widths end with {widths[-1]}")
-
-    t0 = time.perf_counter()
-    span = estimate_span(hs.hessians, m, min_gap=cfg.min_gap, strict=cfg.strict)
-    with phase("rank-one search", 1) as bar:
-        cands = rank_one_candidates(span, restarts, cfg.iterations, seed=cfg.seed + 1,
-                                    min_score=cfg.min_score, dedup_cos=cfg.dedup_cos)
-        bar.update(1)
-    seconds["span_and_rank_one"] = time.perf_counter() - t0
+    method = cfg.method if cfg.method != "auto" else ("joint" if len(hidden) == 1 else "layered")
+    first = inner = None
+    first_layer = None
+    if method == "joint":
+        points = sample_sphere(num_hessians, d, cfg.radius, rng)
+        with phase("hessians", num_hessians) as bar:
+            hs = _hessians_with_bar(oracle, points, cfg.step, bar)
+        seconds["hessians"] = time.perf_counter() - t0
+        if hs.hessians.shape[1] != widths[-1]:
+            raise InputError(f"the black box has {hs.hessians.shape[1]} outputs but widths end with {widths[-1]}")
+        queries_hessians = hs.queries
+        t0 = time.perf_counter()
+        span = estimate_span(hs.hessians, m, min_gap=cfg.min_gap, strict=cfg.strict)
+        with phase("rank-one search", 1) as bar:
+            cands = rank_one_candidates(span, restarts, cfg.iterations, seed=cfg.seed + 1,
+                                        min_score=cfg.min_score, dedup_cos=cfg.dedup_cos)
+            bar.update(1)
+        seconds["span_and_rank_one"] = time.perf_counter() - t0
+        assignment = assign_layers(cands.vectors, cands.scores, hidden)
+        vectors = cands.vectors
+    elif method == "layered":
+        if len(hidden) < 2:
+            raise InputError("the layered method needs at least two hidden layers (use method='joint')")
+        outputs = oracle(np.zeros((1, d))).shape[1]
+        if outputs != widths[-1]:
+            raise InputError(f"the black box has {outputs} outputs but widths end with {widths[-1]}")
+        mix = _output_mix(outputs, rng)
+        lines = cfg.far_lines if cfg.far_lines is not None else 4 + hidden[0]
+        with phase("first layer (far field)", lines) as bar:
+            first = probe_first_layer(lambda X: oracle(X) @ mix, d, hidden[0], radius=cfg.far_radius,
+                                      max_lines=lines, grid=cfg.far_grid, step=cfg.far_step, seed=cfg.seed,
+                                      progress=bar)
+        seconds["first_layer"] = time.perf_counter() - t0
+        if not first.complete:
+            raise RecoveryError(f"found {first.weights.shape[0]} of {hidden[0]} first-layer directions on "
+                                f"{first.lines} far-field lines; raise far_lines or check the widths")
+        t0 = time.perf_counter()
+        count = 1 + hidden[0] * len(cfg.offsets)
+        with phase("hessians", count) as bar:
+            inner = recover_inner_layers(oracle, first.weights, hidden, activation, offsets=cfg.offsets,
+                                         step=cfg.step, min_gap=cfg.min_gap, strict=cfg.strict, restarts=restarts,
+                                         iterations=cfg.iterations, min_score=cfg.min_score,
+                                         dedup_cos=cfg.dedup_cos, seed=cfg.seed, progress=bar)
+        seconds["hessians_span_and_rank_one"] = time.perf_counter() - t0
+        queries_hessians = inner.queries
+        span, cands = inner.coefficients, inner.candidates
+        deeper = assign_layers(inner.vectors, cands.scores, hidden[1:])
+        assignment = Assignment([[-1] * hidden[0]] + deeper.layers, deeper.missing)
+        vectors = inner.vectors
+        first_layer = (inner.scales[:, None] * first.weights, inner.shifts)
+    else:
+        raise InputError(f"method must be 'auto', 'joint' or 'layered', got {cfg.method!r}")
 
     t0 = time.perf_counter()
     num_params = sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
     fit_points = cfg.fit_points if cfg.fit_points is not None else 4 * num_params
     X = sample_ball(fit_points, d, cfg.fit_radius, rng)
     Y = oracle(X)
-    assignment = assign_layers(cands.vectors, cands.scores, hidden)
-    init = initial_network(cands.vectors, assignment, widths, activation, X, Y, seed=cfg.seed + 2)
-    with phase("fine-tuning", cfg.finetune_iterations) as bar:
+    if Y.shape[1] != widths[-1]:
+        raise InputError(f"the black box has {Y.shape[1]} outputs but widths end with {widths[-1]}")
+    init = initial_network(vectors, assignment, widths, activation, X, Y, seed=cfg.seed + 2,
+                           first_layer=first_layer)
+    with phase("fine-tuning", cfg.scale_shift_iterations + cfg.finetune_iterations) as bar:
+        mse0 = mse1 = float(np.mean((init(X) - Y) ** 2))
+        net, its = init, 0
+        if cfg.scale_shift_iterations > 0:
+            # least squares over the scalings and shifts of the recovered directions first:
+            # a full fine-tuning from unit scales can wander off the right directions
+            fixed = 1 if method == "layered" else 0
+            fit = levenberg_marquardt(net, X, Y, iterations=cfg.scale_shift_iterations, progress=bar,
+                                      directions=scale_shift_directions(net, fixed))
+            net, its, mse1 = fit.network, its + fit.iterations, fit.final_mse
         if cfg.finetune_iterations > 0:
-            fit = levenberg_marquardt(init, X, Y, iterations=cfg.finetune_iterations, progress=bar)
-            net, its, mse0, mse1 = fit.network, fit.iterations, fit.initial_mse, fit.final_mse
-        else:
-            mse0 = mse1 = float(np.mean((init(X) - Y) ** 2))
-            net, its = init, 0
+            fit = levenberg_marquardt(net, X, Y, iterations=cfg.finetune_iterations, progress=bar)
+            net, its, mse1 = fit.network, its + fit.iterations, fit.final_mse
     seconds["assemble_and_finetune"] = time.perf_counter() - t0
-    return RecoveryResult(net, init, span, cands, assignment, oracle.queries, hs.queries, fit_points,
-                          span.ok, span.reason, its, mse0, mse1, seconds)
+    return RecoveryResult(net, init, span, cands, assignment, oracle.queries, queries_hessians, fit_points,
+                          span.ok, span.reason, its, mse0, mse1, seconds, method,
+                          first.queries if first is not None else 0, first, inner)
+
+
+def _output_mix(outputs: int, rng: np.random.Generator) -> np.ndarray:
+    """A random unit combination of the outputs: every neuron shows in it (almost surely)."""
+    mix = rng.standard_normal(outputs)
+    return mix / np.linalg.norm(mix)
 
 
 def _hessians_with_bar(oracle: CountingOracle, points: np.ndarray, step: float, bar) -> "object":
     from .hessians import HessianSample
 
-    parts, queries = [], 0
+    parts, grads, queries = [], [], 0
     batch = 8
     for start in range(0, points.shape[0], batch):
         sample = finite_difference_hessians(oracle, points[start:start + batch], step, batch=batch)
         parts.append(sample.hessians)
+        grads.append(sample.gradients)
         queries += sample.queries
         bar.update(sample.points.shape[0])
-    return HessianSample(points, np.concatenate(parts), step, queries)
+    return HessianSample(points, np.concatenate(parts), step, queries, np.concatenate(grads))
 
 
 class _null_progress:
