@@ -119,8 +119,8 @@ def test_one_hidden_layer_recovered_exactly(activation, seed):
 
 
 def test_two_hidden_layers_small_case_recovered():
-    # d = 6, widths (4, 1): the span gap is weak here; the fine-tuning completes the recovery for
-    # this seed (about a third of seeds succeed, see docs/recovery.md) -- a regression test.
+    # d = 6, widths (4, 1): the layered method (the default for two hidden layers; the joint span
+    # of the Hessians near 0 has only a weak gap here).
     true = random_pyramidal([6, 4, 1, 1], "tanh", seed=0)
     result = recover(true, true.widths, "tanh", RecoveryConfig(strict=False, seed=0, fit_points=1000))
     cos = np.concatenate(entangled_cosines(true, result.network))

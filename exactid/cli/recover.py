@@ -29,8 +29,15 @@ def register(sub, groups) -> None:
     p.add_argument("--widths", default=",".join(map(str, DEMO_WIDTHS)),
                    help="d,hidden...,outputs of the random network (default 20,20,6,1)")
     p.add_argument("--activation", choices=("tanh", "logistic"), default="tanh")
-    p.add_argument("--num-hessians", type=int, default=None, help="Hessian points (default 2 x hidden neurons)")
-    p.add_argument("--radius", type=float, default=0.5, help="radius of the Hessian points (0.5)")
+    p.add_argument("--method", choices=("auto", "joint", "layered"), default="auto",
+                   help="joint: one span of Hessians near 0 for all layers; layered: first layer from the far "
+                        "field, deeper layers from Hessians in its coordinates; auto (default): joint for one "
+                        "hidden layer, layered otherwise")
+    p.add_argument("--far-radius", type=float, default=1000.0, help="distance of the far-field lines (1000)")
+    p.add_argument("--far-lines", type=int, default=None, help="far-field lines to try (default 4 + m1)")
+    p.add_argument("--num-hessians", type=int, default=None,
+                   help="joint method: Hessian points (default 2 x hidden neurons)")
+    p.add_argument("--radius", type=float, default=0.5, help="joint method: radius of the Hessian points (0.5)")
     p.add_argument("--step", type=float, default=5e-4, help="finite-difference step (5e-4)")
     p.add_argument("--min-gap", type=float, default=10.0, help="required singular-value gap (10)")
     p.add_argument("--strict", action="store_true",
@@ -39,7 +46,11 @@ def register(sub, groups) -> None:
     p.add_argument("--iterations", type=int, default=300, help="power-iteration steps per restart (300)")
     p.add_argument("--fit-points", type=int, default=None, help="queries for least squares and fine-tuning "
                                                                 "(default 4 x parameters)")
-    p.add_argument("--finetune-iterations", type=int, default=150, help="Levenberg-Marquardt steps (150)")
+    p.add_argument("--fit-radius", type=float, default=3.0, help="radius of the ball of the fit queries (3)")
+    p.add_argument("--scale-shift-iterations", type=int, default=100,
+                   help="Levenberg-Marquardt steps over scalings and shifts only (100)")
+    p.add_argument("--finetune-iterations", type=int, default=150,
+                   help="Levenberg-Marquardt steps on all parameters (150)")
     p.add_argument("--baseline-epochs", type=int, default=100, help="Adam epochs of the baseline (100)")
     p.add_argument("--test-points", type=int, default=100_000, help="held-out points in the unit ball (100000)")
     add_json_flag(p)
@@ -47,16 +58,21 @@ def register(sub, groups) -> None:
 
 
 def run(args) -> int:
-    for name in ("num_hessians", "restarts", "fit_points"):
+    for name in ("num_hessians", "restarts", "fit_points", "far_lines"):
         value = getattr(args, name)
         if value is not None and value < 1:
             raise InputError(f"--{name.replace('_', '-')} must be positive")
-    if args.radius <= 0 or args.step <= 0 or args.test_points < 1 or args.baseline_epochs < 1:
-        raise InputError("--radius, --step, --test-points and --baseline-epochs must be positive")
+    if min(args.radius, args.step, args.far_radius, args.fit_radius, args.test_points, args.baseline_epochs) <= 0:
+        raise InputError("--radius, --step, --far-radius, --fit-radius, --test-points and --baseline-epochs "
+                         "must be positive")
+    if args.scale_shift_iterations < 0 or args.finetune_iterations < 0:
+        raise InputError("iteration counts cannot be negative")
     config = RecoveryConfig(num_hessians=args.num_hessians, radius=args.radius, step=args.step,
                             min_gap=args.min_gap, strict=args.strict, restarts=args.restarts,
                             iterations=args.iterations, fit_points=args.fit_points,
-                            finetune_iterations=args.finetune_iterations, seed=args.seed)
+                            fit_radius=args.fit_radius, scale_shift_iterations=args.scale_shift_iterations,
+                            finetune_iterations=args.finetune_iterations, seed=args.seed, method=args.method,
+                            far_radius=args.far_radius, far_lines=args.far_lines)
     settings = DemoSettings(widths=_widths(args.widths), activation=args.activation, seed=args.seed,
                             baseline_epochs=args.baseline_epochs, test_points=args.test_points, config=config)
     report = run_case(settings, progress=lambda desc, total: progress(total, desc))
@@ -66,6 +82,9 @@ def run(args) -> int:
     pipe = report["pipeline"]
     lines = [
         f"network {report['widths']} ({report['activation']}), seed {report['seed']}",
+        f"method: {pipe['method']}"
+        + (f"; first layer from {pipe['far_field']['lines']} far-field lines ({pipe['queries_far_field']} queries), "
+           f"gradient-completion gap {pipe['gradient_gap']:.3g}" if pipe["method"] == "layered" else ""),
         f"span: dimension {pipe['span_dimension']}, gap {pipe['gap']:.3g}"
         + ("" if pipe["gap_ok"] else f"  WARNING: {pipe['gap_reason']}; continued anyway (use --strict to stop)"),
         f"{'':10s} {'entangled ok':>12s} {'uniform err':>12s} {'MSE':>10s} {'queries':>8s} {'seconds':>8s}",

@@ -31,12 +31,34 @@ class MaskedLowRank:
         return float(s[r - 1] / s[r])
 
 
+def _alternate(Z: np.ndarray, mask: np.ndarray, right: np.ndarray, iterations: int, tol: float,
+               scale: float) -> tuple[np.ndarray, np.ndarray, float, int]:
+    n, m = Z.shape
+    left = np.zeros((n, right.shape[0]))
+    previous, residual, done = np.inf, np.inf, 0
+    for done in range(1, iterations + 1):
+        for i in range(n):
+            o = mask[i]
+            left[i] = np.linalg.lstsq(right[:, o].T, Z[i, o], rcond=None)[0]
+        for j in range(m):
+            o = mask[:, j]
+            right[:, j] = np.linalg.lstsq(left[o], Z[o, j], rcond=None)[0]
+        residual = float(np.linalg.norm((left @ right - Z)[mask])) / scale
+        if residual < 1e-15 or abs(previous - residual) <= tol * max(residual, 1e-300):
+            break
+        previous = residual
+    return left, right, residual, done
+
+
 def masked_als(Z: np.ndarray, mask: np.ndarray, rank: int, iterations: int = 500, tol: float = 1e-14,
-               seed: int = 0) -> MaskedLowRank:
+               seed: int = 0, restarts: int = 4) -> MaskedLowRank:
     """Fit ``Z`` (``n × m``) by a rank-``rank`` product on the entries where ``mask`` is true.
 
-    Alternates exact least squares for the rows of ``left`` and the columns of ``right``; stops
+    Starts from the leading right singular vectors of the zero-filled matrix, then alternates
+    exact least squares for the rows of ``left`` and the columns of ``right``; stops
     when the relative residual changes by less than ``tol`` (relatively) or ``iterations`` ran.
+    If the residual is still above ``1e-6``, up to ``restarts - 1`` random starts (seeded by
+    ``seed``) are tried and the best fit is kept.
     Every row and column needs at least ``rank`` observed entries.
 
     >>> rng = np.random.default_rng(0)
@@ -55,21 +77,20 @@ def masked_als(Z: np.ndarray, mask: np.ndarray, rank: int, iterations: int = 500
         raise InputError(f"rank must be between 1 and {min(n, m)}, got {rank}")
     if mask.sum(axis=1).min() < rank or mask.sum(axis=0).min() < rank:
         raise InputError(f"every row and column needs at least {rank} observed entries")
+    # start from the SVD of the zero-filled matrix, rescaled by the observed fraction (the usual
+    # spectral start); when that stalls in a swamp, restart from random starts, keep the best
+    filled0 = np.where(mask, Z, 0.0) * (mask.size / max(mask.sum(), 1))
+    starts = [np.linalg.svd(filled0, full_matrices=False)[2][:rank]]
     rng = np.random.default_rng(seed)
-    right = np.linalg.qr(rng.standard_normal((m, rank)))[0].T
-    left = np.zeros((n, rank))
     scale = float(np.linalg.norm(Z[mask])) or 1.0
-    previous, residual, done = np.inf, np.inf, 0
-    for done in range(1, iterations + 1):
-        for i in range(n):
-            o = mask[i]
-            left[i] = np.linalg.lstsq(right[:, o].T, Z[i, o], rcond=None)[0]
-        for j in range(m):
-            o = mask[:, j]
-            right[:, j] = np.linalg.lstsq(left[o], Z[o, j], rcond=None)[0]
-        residual = float(np.linalg.norm((left @ right - Z)[mask])) / scale
-        if residual < 1e-15 or abs(previous - residual) <= tol * max(residual, 1e-300):
+    best = None
+    for attempt in range(max(restarts, 1)):
+        right = starts[attempt] if attempt < len(starts) else np.linalg.qr(rng.standard_normal((m, rank)))[0].T
+        left, right, residual, done = _alternate(Z, mask, right.copy(), iterations, tol, scale)
+        if best is None or residual < best[2]:
+            best = (left, right, residual, done)
+        if residual < 1e-6:
             break
-        previous = residual
+    left, right, residual, done = best
     filled = np.where(mask, Z, left @ right)
     return MaskedLowRank(left, right, residual, done, np.linalg.svd(filled, compute_uv=False))

@@ -7,8 +7,9 @@ shift), so moving ``ŷ`` along one axis ``eₖ`` changes only neuron ``k``.  At 
 * every gradient entry ``i ≠ k`` equals ``(Σ_l û_l c_l)ᵢ``: a combination of the second-layer
   entangled weights ``û_l`` (in ``ŷ`` coordinates), which therefore span the gradients once
   entry ``k`` is masked — a rank-``m₂`` completion problem (:func:`.masked_als`), with a gap;
-* entry ``k`` is the same combination times ``σ'(sₖt + bₖ)/σ'(bₖ)``: these ratios give the
-  first-layer scales and shifts exactly (:func:`solve_scale_shift`);
+* entry ``k`` is the same combination times ``σ'(sₖt + bₖ)/σ'(bₖ)``, and so is row ``k`` of the
+  Hessian (see below): these ratios give the first-layer scales and shifts exactly
+  (:func:`solve_scale_shift`);
 * every off-diagonal Hessian entry ``(i, j)`` with ``i, j ≠ k`` equals ``Σ_l α_l û_{li} û_{lj}``
   plus, for three or more hidden layers, the deeper terms: so, in a basis ``Q`` of the span
   of the ``û_l``, each Hessian gives a symmetric ``m₂ × m₂`` matrix ``C`` by least squares on its
@@ -74,6 +75,8 @@ def solve_scale_shift(activation: str, ts: np.ndarray, ratios: np.ndarray) -> tu
     act = activation_functions(activation)
     ts = np.asarray(ts, dtype=np.float64)
     ratios = np.asarray(ratios, dtype=np.float64)
+    if ts.size < 2 or not np.all(ratios > 0):
+        return 1.0, 0.0, float("inf")  # undetermined: the fine-tuning starts from s = 1, b = 0
 
     def residual(s: np.ndarray, b: np.ndarray) -> np.ndarray:
         return act(np.multiply.outer(s, ts) + b[..., None])[1] / act(b)[1][..., None] / ratios - 1.0
@@ -180,29 +183,35 @@ def recover_inner_layers(f: Callable[[np.ndarray], np.ndarray], first_layer: np.
     fit = masked_als(rows, mask, m2, seed=seed)
     basis = np.linalg.qr(fit.right.T)[0]  # (m1, m2)
 
-    # first-layer scale and shift of each axis from the masked entries' ratios
-    predicted = fit.left @ fit.right
-    scales, shifts, misfits = np.ones(m1), np.zeros(m1), []
-    for k in range(m1):
-        ratios = []
-        for t in offsets:
-            sel = np.nonzero((row_axes == k) & np.isclose(np.repeat(points[:, k], outs), t))[0]
-            best = sel[np.argmax(np.abs(predicted[sel, k]))]
-            ratios.append(rows[best, k] / predicted[best, k])
-        scales[k], shifts[k], misfit = solve_scale_shift(activation, offsets, np.array(ratios))
-        misfits.append(misfit)
-
     design, iu = _offdiag_design(basis)
     coeffs, worst = [], 0.0
+    ratio = np.ones(n)  # per sample: σ'(sₖt + bₖ)/σ'(bₖ) for its moved axis k
+    predicted = fit.left @ fit.right
     for index in range(n):
         k = axes[index]
         keep = np.ones(iu[0].size, dtype=bool) if k < 0 else (iu[0] != k) & (iu[1] != k)
+        obs, pred = [], []
         for o in range(outs):
             z = H[index, o][iu]
             c = np.linalg.lstsq(design[keep], z[keep], rcond=None)[0]
             worst = max(worst, float(np.linalg.norm(design[keep] @ c - z[keep]) /
                                      max(np.linalg.norm(z[keep]), 1e-300)))
             coeffs.append(c)
+            if k >= 0:
+                # the masked entries (gradient entry k, Hessian row k) are the model's times the ratio
+                full = basis @ sym_unvec(c, m2) @ basis.T
+                others = np.arange(m1) != k
+                row = index * outs + o
+                obs += [rows[row, k], *H[index, o][k, others]]
+                pred += [predicted[row, k], *full[k, others]]
+        if k >= 0:
+            o_arr, p_arr = np.array(obs), np.array(pred)
+            ratio[index] = float(o_arr @ p_arr) / max(float(p_arr @ p_arr), 1e-300)
+    scales, shifts, misfits = np.ones(m1), np.zeros(m1), []
+    for k in range(m1):
+        sel = np.nonzero(axes == k)[0]
+        scales[k], shifts[k], misfit = solve_scale_shift(activation, points[sel, k], ratio[sel])
+        misfits.append(misfit)
     span = estimate_span(sym_unvec(np.array(coeffs), m2), deeper, min_gap=min_gap, strict=strict)
     cands = rank_one_candidates(span, restarts, iterations, seed=seed + 1, min_score=min_score, dedup_cos=dedup_cos)
     in_y = cands.vectors @ basis.T

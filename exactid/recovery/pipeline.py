@@ -196,13 +196,19 @@ def recover(f: Callable[[np.ndarray], np.ndarray], widths: Sequence[int], activa
     elif method == "layered":
         if len(hidden) < 2:
             raise InputError("the layered method needs at least two hidden layers (use method='joint')")
-        outputs = oracle(np.zeros((1, d))).shape[1]
-        if outputs != widths[-1]:
-            raise InputError(f"the black box has {outputs} outputs but widths end with {widths[-1]}")
-        mix = _output_mix(outputs, rng)
+        mix: list[np.ndarray] = []
+
+        def mixed(X: np.ndarray) -> np.ndarray:
+            Y = oracle(X)
+            if not mix:  # the first answer tells how many outputs there are
+                if Y.shape[1] != widths[-1]:
+                    raise InputError(f"the black box has {Y.shape[1]} outputs but widths end with {widths[-1]}")
+                mix.append(_output_mix(Y.shape[1], rng))
+            return Y @ mix[0]
+
         lines = cfg.far_lines if cfg.far_lines is not None else 4 + hidden[0]
         with phase("first layer (far field)", lines) as bar:
-            first = probe_first_layer(lambda X: oracle(X) @ mix, d, hidden[0], radius=cfg.far_radius,
+            first = probe_first_layer(mixed, d, hidden[0], radius=cfg.far_radius,
                                       max_lines=lines, grid=cfg.far_grid, step=cfg.far_step, seed=cfg.seed,
                                       progress=bar)
         seconds["first_layer"] = time.perf_counter() - t0
