@@ -4,7 +4,9 @@ Steps (each with its own module): Hessians by finite differences at random point
 origin (:mod:`.hessians`); span of the Hessians and its singular-value gap (:mod:`.span`);
 rank-one matrices ``u uᵀ`` in the span (:mod:`.rank_one`); layer assignment, scalings and
 shifts by least squares (:mod:`.assemble`); Levenberg–Marquardt fine-tuning on fresh queries
-(:mod:`.finetune`).  Every query to the black box goes through one :class:`CountingOracle`.
+(:mod:`.finetune`).  For two or more hidden layers the default layered method takes the first
+layer from the far field (:mod:`.far_field`) and the Hessians in its coordinates
+(:mod:`.peeling`).  Every query to the black box goes through one :class:`CountingOracle`.
 """
 
 from __future__ import annotations
