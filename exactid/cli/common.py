@@ -7,6 +7,8 @@ import json
 import sys
 from typing import Any
 
+from ..errors import InputError
+
 
 class OneLineParser(argparse.ArgumentParser):
     """argparse with a one-line error message and exit code 2."""
@@ -34,3 +36,17 @@ def emit(args: argparse.Namespace, payload: dict, text: str) -> None:
         print(json.dumps(payload, sort_keys=True, default=str))
     else:
         print(text)
+
+
+def parse_widths(text: str, flag: str, minimum: int, shape: str) -> list[int]:
+    """Comma-separated positive layer widths (at least ``minimum`` of them) for ``flag``.
+
+    ``shape`` says in words what the widths must contain, for the error message.
+    """
+    try:
+        widths = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise InputError(f"{flag} must be comma-separated integers, got {text!r}") from None
+    if len(widths) < minimum or min(widths) < 1:
+        raise InputError(f"{flag} needs {shape}, all positive: {text!r}")
+    return widths

@@ -6,17 +6,11 @@ from ..errors import InputError
 from ..progress import progress
 from ..recovery.demo import DEMO_WIDTHS, DemoSettings, run_case
 from ..recovery.pipeline import RecoveryConfig
-from .common import add_json_flag, emit
+from .common import add_json_flag, emit, parse_widths
 
 
 def _widths(text: str) -> list[int]:
-    try:
-        widths = [int(part) for part in text.split(",")]
-    except ValueError:
-        raise InputError(f"--widths must be comma-separated integers, got {text!r}") from None
-    if len(widths) < 3 or min(widths) < 1:
-        raise InputError(f"--widths needs input, at least one hidden width and outputs, all positive: {text!r}")
-    return widths
+    return parse_widths(text, "--widths", 3, "input, at least one hidden width and outputs")
 
 
 def register(sub, groups) -> None:

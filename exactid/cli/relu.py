@@ -15,7 +15,7 @@ from ..networks.relu import (DEFAULT_PRIME, forward, jacobian_exact, jacobian_mo
 from ..networks.pathlifting import gram_matrix
 from ..linalg.rank import certified_rank
 from ..networks.shallow import analyze_shallow
-from .common import add_json_flag, emit, subgroup
+from .common import add_json_flag, emit, parse_widths, subgroup
 
 
 def register(sub, groups) -> None:
@@ -86,13 +86,7 @@ def run_box(args) -> int:
 
 
 def _parse_arch(text: str) -> list[int]:
-    try:
-        widths = [int(t) for t in text.split(",")]
-    except ValueError:
-        raise InputError(f"--arch must be comma-separated integers, got {text!r}") from None
-    if len(widths) < 2 or min(widths) < 1:
-        raise InputError("--arch needs at least an input and an output width, all positive")
-    return widths
+    return parse_widths(text, "--arch", 2, "at least an input and an output width")
 
 
 def funcdim_one(widths: list[int], n: int, seed: int, scale: float, denominator) -> dict:
