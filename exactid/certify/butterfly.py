@@ -166,6 +166,20 @@ def certify_matrix(matrix: ExactMatrix, perm: Any = None, tree: Any = "balanced"
     return None, result
 
 
+#: Verdict of each status of a :class:`ButterflyResult` once certified (factorized results are
+#: certified unique, or re-labelled ``degenerate`` / ``uncertified`` by :func:`certify_matrix`).
+VERDICTS = {"factorized": "identifiable", "no_factorization": "no_factorization"}
+
+
+def verdict_of(result: ButterflyResult) -> str:
+    """``identifiable``, ``no_factorization`` or ``undecided`` (degenerate or uncertified results).
+
+    >>> verdict_of(certify_named("hadamard", 4)[1])
+    'identifiable'
+    """
+    return VERDICTS.get(result.status, "undecided")
+
+
 def bundled():
     """DFT (bit reversal) and Hadamard butterfly uniqueness for N = 2 ... 1024, balanced trees."""
     from .bundle import BundleItem

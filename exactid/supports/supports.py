@@ -21,6 +21,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
@@ -38,6 +39,8 @@ __all__ = [
     "log2_exact",
     "SparsityFamily",
     "support_to_string",
+    "tight_family",
+    "family_of_factors",
 ]
 
 
@@ -209,6 +212,51 @@ class SparsityFamily:
         return (sx.shape == (self.m, self.r) and sy.shape == (self.r, self.n)
                 and bool((sx.sum(axis=0) <= self.x_col).all())
                 and bool((sy.sum(axis=1) <= self.y_row).all()))
+
+
+def tight_family(m: int, n: int, x_col_sparsity: int, y_row_sparsity: int, r: Optional[int] = None) -> SparsityFamily:
+    """The family for an ``m x n`` product; ``r`` defaults to the tight count ``m n / (k k')``.
+
+    With that ``r`` a product without zero entries needs exactly ``r`` disjoint ``k x k'``
+    blocks, the case the exact-cover decision settles.
+
+    >>> tight_family(8, 8, 4, 2).r
+    8
+    """
+    _check_sparsities(m, n, x_col_sparsity, y_row_sparsity, r)
+    if r is None:
+        r = max(1, (m * n) // (x_col_sparsity * y_row_sparsity))
+    return SparsityFamily(m, n, r, x_col_sparsity, y_row_sparsity)
+
+
+def family_of_factors(sx: np.ndarray, sy: np.ndarray, x_col_sparsity: Optional[int] = None,
+                      y_row_sparsity: Optional[int] = None, r: Optional[int] = None) -> SparsityFamily:
+    """The smallest family holding supports ``sx`` (m x r) and ``sy`` (r x n), unless overridden.
+
+    Defaults: ``x_col_sparsity`` = the largest column count of ``sx``, ``y_row_sparsity`` =
+    the largest row count of ``sy``, ``r`` = the number of columns of ``sx``.
+
+    >>> f = family_of_factors(np.eye(4, 2), np.ones((2, 3)))
+    >>> (f.m, f.n, f.r, f.x_col, f.y_row)
+    (4, 3, 2, 1, 3)
+    """
+    sx, sy = as_support(sx), as_support(sy)
+    if sx.shape[1] != sy.shape[0]:
+        raise ShapeError(f"X is {sx.shape[0]}x{sx.shape[1]} and Y is {sy.shape[0]}x{sy.shape[1]}: inner dimensions differ")
+    k = x_col_sparsity or max(1, int(sx.sum(axis=0).max()))
+    kp = y_row_sparsity or max(1, int(sy.sum(axis=1).max()))
+    r = r if r is not None else sx.shape[1]
+    _check_sparsities(sx.shape[0], sy.shape[1], k, kp, r)
+    return SparsityFamily(sx.shape[0], sy.shape[1], r, k, kp)
+
+
+def _check_sparsities(m: int, n: int, k: int, kp: int, r: Optional[int]) -> None:
+    for name, v in (("x_col_sparsity", k), ("y_row_sparsity", kp)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise InputError(f"{name} must be an integer, got {v!r}")
+    if not (1 <= k <= m and 1 <= kp <= n) or (r is not None and r < 1):
+        raise InputError(f"sparsities must satisfy 1 <= x_col_sparsity <= {m}, 1 <= y_row_sparsity <= {n}, "
+                         "and r >= 1")
 
 
 def support_to_string(mask: np.ndarray) -> str:
