@@ -123,7 +123,7 @@ class TwoLayerResult(Result):
 
     ``kind`` is ``family`` (a sparsity family, ``x_col_sparsity``, ``y_row_sparsity``, ``r``)
     or ``fixed`` (the supports of given factors).  ``candidates``: candidate rank-one blocks
-    found; ``covers``: number of exact covers when counted.
+    found; ``covers``: number of exact covers when counted; ``factors``: ``(X, Y)`` when given.
     """
 
     kind: str = "family"
@@ -133,6 +133,12 @@ class TwoLayerResult(Result):
     r: Optional[int] = None
     candidates: Optional[int] = None
     covers: Optional[int] = None
+    factors: tuple = ()
+
+    def numbers(self) -> dict:
+        out = super().numbers()
+        out.pop("factors")
+        return out
 
 
 @dataclass(repr=False)

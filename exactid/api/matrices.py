@@ -146,7 +146,7 @@ def two_layer(Z: Any = None, *, family: FamilyLike = None, X: Any = None, Y: Any
                 raise InputError("fixed_support decides for the supports of X and Y: no family")
             cert, result = fixed_certificate(Xm, Ym)
             return TwoLayerResult(result.verdict, result.reason, cert, result, kind="fixed",
-                                  shape=(Xm.nrows, Xm.ncols, Ym.ncols), r=Xm.ncols)
+                                  shape=(Xm.nrows, Xm.ncols, Ym.ncols), r=Xm.ncols, factors=(Xm, Ym))
         data = Xm @ Ym
         Zr = RootSumMatrix.from_exact(data)
         overrides = _overrides(family)
@@ -155,7 +155,8 @@ def two_layer(Z: Any = None, *, family: FamilyLike = None, X: Any = None, Y: Any
     cert, result = family_certificate(Zr, fam, result, data=data)
     return TwoLayerResult(result.verdict, result.reason, cert, result, kind="family", shape=tuple(Zr.shape),
                           x_col_sparsity=fam.x_col, y_row_sparsity=fam.y_row, r=fam.r,
-                          candidates=len(result.candidates), covers=result.count)
+                          candidates=len(result.candidates), covers=result.count,
+                          factors=(Xm, Ym) if Z is None else ())
 
 
 def _overrides(family: FamilyLike) -> dict:

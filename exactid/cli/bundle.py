@@ -10,7 +10,8 @@ from .common import add_json_flag
 
 
 def register(sub, groups) -> None:
-    p = sub.add_parser("bundle", help="regenerate the bundled theorem certificates and re-check them")
+    p = sub.add_parser("bundle", help="regenerate the bundled theorem certificates and re-check them",
+                       description="Regenerate every bundled theorem certificate into DIR (deterministic bytes, atomic writes) and re-check each one with the independent checker.")
     p.add_argument("folder", nargs="?", default="proofs", metavar="DIR")
     p.add_argument("--only", metavar="TEXT", help="only certificates whose path contains TEXT")
     p.add_argument("--no-check", action="store_true", help="write without re-checking")

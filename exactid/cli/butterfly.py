@@ -20,16 +20,20 @@ import time
 import numpy as np
 
 from ..errors import InputError
-from ..io.files import write_json
 from .common import add_json_flag, emit, subgroup
 
+CERTIFY_DESCRIPTION = (
+    "Exact hierarchical butterfly factorization of the DFT (with bit reversal), the Hadamard matrix or a product "
+    "of random rational butterfly factors (--matrix, --n), or of an explicit matrix (--input, --perm), with a "
+    "certificate: identifiable (unique up to diagonal scalings), no_factorization (a block of rank 2 or more), "
+    "or undecided when a rank-one block vanishes.")
 TREE_HELP = "tree of splits: balanced (default), left, right, or a nested JSON list such as '[[1,2],[3,4]]'"
 
 
 def register(sub, groups) -> None:
     certify = subgroup(sub, groups, "certify", "produce a certificate")
     p = certify.add_parser("butterfly", help="exact butterfly factorization with a uniqueness certificate",
-                           description=__doc__.split("\n\n")[1].split("- ``exactid factor")[0])
+                           description=CERTIFY_DESCRIPTION)
     p.add_argument("--matrix", choices=["dft", "hadamard", "random"], help="named matrix")
     p.add_argument("--n", type=int, metavar="N", help="size N = 2^L")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="seed for --matrix random (default 0)")
@@ -41,7 +45,8 @@ def register(sub, groups) -> None:
     p.set_defaults(func=run_certify)
 
     factor = subgroup(sub, groups, "factor", "factorize a matrix (floating point)")
-    f = factor.add_parser("butterfly", help="float butterfly factorization of a .npy matrix")
+    f = factor.add_parser("butterfly", help="float butterfly factorization of a .npy matrix",
+                          description="Floating-point butterfly factorization (the same hierarchical algorithm with top singular pairs) of a square real or complex .npy matrix of size 2^L; writes the compact factors (.npz) and prints the relative error. Not certified.")
     f.add_argument("input", metavar="IN.npy", help="square real or complex matrix of size 2^L")
     f.add_argument("--perm", default=None, metavar="P", help="bitrev, identity (default) or a JSON list")
     f.add_argument("--tree", default="balanced", metavar="T", help=TREE_HELP)
@@ -50,7 +55,8 @@ def register(sub, groups) -> None:
     f.set_defaults(func=run_factor)
 
     crossval = subgroup(sub, groups, "crossval", "cross-validate a float result against the exact one")
-    c = crossval.add_parser("butterfly", help="compare float butterfly factors with the exact ones up to scalings")
+    c = crossval.add_parser("butterfly", help="compare float butterfly factors with the exact ones up to scalings",
+                            description="Compare float butterfly factors (.npz, or a pyfaust Faust) with the exact factors of the DFT or Hadamard matrix after diagonal alignment: equivalent or not_equivalent within the tolerance, with the largest deviation and the entries outside the supports.")
     c.add_argument("factors", metavar="FACTORS.npz")
     c.add_argument("--matrix", choices=["dft", "hadamard"], required=True)
     c.add_argument("--n", type=int, metavar="N", required=True)
@@ -72,7 +78,7 @@ def _perm_arg(text):
 
 
 def run_certify(args) -> int:
-    from ..certify.butterfly import certify_matrix, certify_named
+    from ..api.matrices import butterfly
 
     start = time.perf_counter()
     if (args.matrix is None) == (args.input is None):
@@ -82,34 +88,30 @@ def run_certify(args) -> int:
             raise InputError("--matrix needs --n N")
         if args.perm is not None:
             raise InputError("--perm applies to --input (dft uses bitrev, hadamard and random the identity)")
-        cert, result = certify_named(args.matrix, args.n, args.tree, args.seed)
+        res = butterfly(args.matrix, args.n, tree=args.tree, seed=args.seed)
         what = f"{args.matrix} matrix of size {args.n}"
     else:
         from ..io.matrices import load_matrix
 
         matrix = load_matrix(args.input)
-        cert, result = certify_matrix(matrix, _perm_arg(args.perm), args.tree)
+        res = butterfly(matrix, perm=_perm_arg(args.perm), tree=args.tree)
         what = f"{matrix.nrows}x{matrix.ncols} matrix {args.input}"
-    verdict = {"factorized": "identifiable", "no_factorization": "no_factorization"}.get(result.status, "undecided")
-    if cert is not None and args.output:
-        write_json(args.output, cert)
+    written = res.certificate is not None and args.output
+    if written:
+        res.save(args.output)
     seconds = time.perf_counter() - start
-    payload = {"verdict": verdict, "n": result.N, "tree": result.tree.to_json(), "seconds": round(seconds, 3)}
+    payload = {"verdict": res.verdict, "n": res.n, "tree": res.tree, "seconds": round(seconds, 3)}
     if args.matrix:
         payload["matrix"] = args.matrix
-    if cert is not None and args.output:
+    if written:
         payload["certificate"] = args.output
-    if result.reason:
-        payload["reason"] = result.reason
-    if verdict == "identifiable":
+    if res.details.reason:
+        payload["reason"] = res.details.reason
+    if res.verdict == "identifiable":
         text = f"identifiable: the {what} has a butterfly factorization unique up to diagonal scalings"
-    elif verdict == "no_factorization":
-        w = result.witness
-        text = (f"no_factorization: block {w.block} of the split at level {w.level} has a nonzero 2x2 minor "
-                f"(rows {list(w.rows)}, cols {list(w.cols)})")
     else:
-        text = f"undecided: {result.reason}"
-    if cert is not None and args.output:
+        text = f"{res.verdict}: {res.reason}"
+    if written:
         text += f"\ncertificate written to {args.output}"
     emit(args, payload, text + f" ({seconds:.2f} s)")
     return 0

@@ -5,29 +5,27 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from ..certify.relu import local_certificate, shallow_certificate
 from ..errors import InputError
-from ..io.files import write_json
 from ..networks.format import load_network, load_samples
-from ..networks.local_identifiability import analyze
 from ..networks.relu import (DEFAULT_PRIME, forward, jacobian_exact, jacobian_mod_p, nmod_mat_from_array, random_network,
                              random_samples)
 from ..networks.pathlifting import gram_matrix
 from ..linalg.rank import certified_rank
-from ..networks.shallow import analyze_shallow
 from .common import add_json_flag, emit, parse_widths, subgroup
 
 
 def register(sub, groups) -> None:
     certify = subgroup(sub, groups, "certify", "produce a certificate")
-    p = certify.add_parser("relu", help="local identifiability of a ReLU network from samples (C_S / C_N)")
-    p.add_argument("--net", required=True, metavar="NET.json", help="network file (DESIGN section 7)")
+    p = certify.add_parser("relu", help="local identifiability of a ReLU network from samples (C_S / C_N)",
+                           description="Local identifiability of a ReLU network's parameters from samples: identifiable when the Jacobian of the outputs has rank d - h (condition C_S), not_identifiable when its rank equals R_A < d - h (C_N fails), otherwise undecided.")
+    p.add_argument("--net", required=True, metavar="NET.json", help="network file (JSON: activation and layers W, b)")
     p.add_argument("--samples", required=True, metavar="X.json", help='sample file {"X": [[...], ...]}')
     p.add_argument("-o", "--output", metavar="OUT", help="write the certificate (.json or .json.gz)")
     add_json_flag(p)
     p.set_defaults(func=run_local)
 
-    p = certify.add_parser("relu-box", help="identifiability of a one-hidden-layer ReLU network on [lo, hi]^n")
+    p = certify.add_parser("relu-box", help="identifiability of a one-hidden-layer ReLU network on [lo, hi]^n",
+                           description="Is a one-hidden-layer ReLU network determined, up to rescalings and permutations, by its function on the box [lo, hi]^n? not_identifiable comes with an explicit second network.")
     p.add_argument("--net", required=True, metavar="NET.json")
     p.add_argument("--lo", default="-1", help="lower end of the box (rational, default -1; write negative values as --lo=-2)")
     p.add_argument("--hi", default="1", help="upper end of the box (rational, default 1)")
@@ -35,7 +33,8 @@ def register(sub, groups) -> None:
     add_json_flag(p)
     p.set_defaults(func=run_box)
 
-    p = sub.add_parser("funcdim", help="distribution of the exact batch functional dimension rank J")
+    p = sub.add_parser("funcdim", help="distribution of the exact batch functional dimension rank J",
+                       description="Distribution of the exact batch functional dimension (the rank of the Jacobian J of the outputs on the samples) over random Gaussian networks of one architecture.")
     p.add_argument("--arch", required=True, help="widths, e.g. 2,5,4,1")
     p.add_argument("--samples", type=int, default=400, help="samples per network (default 400)")
     p.add_argument("--seeds", type=int, default=10, help="number of random networks (default 10)")
@@ -47,15 +46,16 @@ def register(sub, groups) -> None:
 
 
 def run_local(args) -> int:
+    from ..api.networks import relu_local
+
     net, samples = load_network(args.net), load_samples(args.samples)
     start = time.perf_counter()
-    report = analyze(net, samples)
+    res = relu_local(net, samples)
+    report = res.details
     payload = report.as_dict()
-    if report.verdict in ("identifiable", "not_identifiable"):
-        cert, _ = local_certificate(net, samples, report)
-        if args.output:
-            write_json(args.output, cert)
-            payload["certificate"] = args.output
+    if res.certificate is not None and args.output:
+        res.save(args.output)
+        payload["certificate"] = args.output
     payload["seconds_total"] = round(time.perf_counter() - start, 3)
     lines = [f"verdict: {report.verdict} ({report.reason})",
              f"rank J {'=' if report.rank_certified == 'exact' else '>='} {report.rank}  d = {report.d}  h = {report.h}  d - h = {report.d_minus_h}  R_A = {report.r_a}",
@@ -71,17 +71,14 @@ def run_local(args) -> int:
 
 
 def run_box(args) -> int:
-    net = load_network(args.net)
-    try:
-        report = analyze_shallow(net, args.lo, args.hi)
-    except ValueError as exc:
-        raise InputError(f"bad box bounds: {exc}") from None
-    payload = report.as_dict()
-    if report.verdict != "undecided" and args.output:
-        cert, _ = shallow_certificate(net, args.lo, args.hi, report)
-        write_json(args.output, cert)
+    from ..api.networks import relu_box
+
+    res = relu_box(load_network(args.net), args.lo, args.hi)
+    payload = res.details.as_dict()
+    if res.certificate is not None and args.output:
+        res.save(args.output)
         payload["certificate"] = args.output
-    emit(args, payload, f"verdict: {report.verdict} ({report.reason})")
+    emit(args, payload, f"verdict: {res.verdict} ({res.reason})")
     return 0
 
 
