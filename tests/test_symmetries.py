@@ -1,4 +1,4 @@
-"""Affine symmetry groups of activations (DESIGN §5), checked against a numerical brute force."""
+"""Affine symmetry groups of activations (docs/design.md, section 5), checked against a numerical brute force."""
 
 from __future__ import annotations
 

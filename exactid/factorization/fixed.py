@@ -1,7 +1,7 @@
 """Fixed-support two-layer identifiability for a given pair (X, Y), and support-level analysis.
 
 The constraint class is the pair of supports (supp X, supp Y); equivalence is scaling and
-permutation keeping the supports.  Decision (DESIGN §3):
+permutation keeping the supports.  Decision (docs/design.md, section 3):
 
 1. non-degeneracy: every component C_i = x_i y_i is nonzero (else ``undecided``);
 2. two identical rank-one supports, or more generally a *nested* pair (supp x_j ⊆ supp x_i

@@ -1,4 +1,4 @@
-"""Two-layer sparse factorization identifiability (Z = X @ Y), DESIGN §3.
+"""Two-layer sparse factorization identifiability (Z = X @ Y), docs/design.md, section 3.
 
 Two decision procedures:
 

@@ -1,4 +1,4 @@
-"""Affine symmetries of activation functions (DESIGN §5).
+"""Affine symmetries of activation functions (docs/design.md, section 5).
 
 An affine symmetry of σ is a pair of invertible affine maps ``A(t) = a t + b`` and
 ``B(y) = c y + d`` with ``σ(A(t)) = B(σ(t))`` for every real t.  They form a group under

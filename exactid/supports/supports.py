@@ -5,7 +5,7 @@ matrix may be nonzero.  A *constraint class* for a two-layer factorization
 ``Z = X @ Y`` is either a fixed pair of supports ``(S_X, S_Y)`` or a sparsity
 family (:class:`SparsityFamily`).
 
-Butterfly supports (N = 2**L) follow DESIGN §3::
+Butterfly supports (N = 2**L) follow docs/design.md, section 3::
 
     S_l = I_{2^{l-1}} ⊗ 1_{2×2} ⊗ I_{N/2^l},           l = 1..L
     S_p ⋯ S_q = I_{2^{p-1}} ⊗ 1_{2^{q-p+1}} ⊗ I_{N/2^q}

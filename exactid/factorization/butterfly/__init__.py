@@ -1,6 +1,6 @@
 """Exact hierarchical butterfly factorization over Q and Q(zeta_n).
 
-Conventions (DESIGN §3).  ``N = 2**L``; the butterfly support of level ``l`` (1..L) is
+Conventions (docs/design.md, section 3).  ``N = 2**L``; the butterfly support of level ``l`` (1..L) is
 ``S_l = I_{2^{l-1}} ⊗ 1_{2x2} ⊗ I_{N/2^l}``: row ``i`` may only meet the columns ``i`` and
 ``i ^ 2**(L-l)``.  A matrix ``Z`` has a butterfly factorization (with a column permutation
 ``P``, ``P[i, perm[i]] = 1``) when ``Z = X_1 ⋯ X_L · P`` with ``supp(X_l) ⊆ S_l``; then
