@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import time
 
-
 from ..errors import InputError
 from ..io.arrays import load_npy
 from ..io.files import write_json

@@ -20,6 +20,7 @@ one pass, and the common denominator and the normalization use numpy's ``lcm``/`
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from ..domains.base import to_fmpq
 from ..errors import InputError, ShapeError
 from ..resources import ensure_fits
 from .arrays import load_npy
-from .files import read_json
+from .files import paused_gc, read_json
 from .limits import MAX_CONDUCTOR, MAX_ELEMENTS, MAX_INT_DIGITS
 
 _SAFE = 1 << 62  # ExactMatrix keeps int64 arrays only below this bound
@@ -61,61 +62,92 @@ def rationals_to_integers(values: list) -> tuple[np.ndarray, int]:
     >>> num.tolist(), den
     ([6, 4, 3, -42], 6)
     """
-    kinds = set(map(type, values))
-    if kinds <= {int}:
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), 1
+    try:  # one C-level pass: 0 int, 1 str, 2 float; anything else (bool, list, None, dict) fails
+        codes = np.fromiter(map(_TYPE_CODES.get, map(type, values)), dtype=np.int8, count=n)
+    except TypeError:
+        bad = next(type(x).__name__ for x in values if type(x) not in _TYPE_CODES)
+        raise InputError(f"a matrix entry must be a number or a 'p/q' string, got {bad}") from None
+    if not codes.any():
         return _ints(values), 1
-    if bool in kinds:
-        raise InputError("a matrix entry is true/false, not a number")
-    nums: list = list(values)
-    dens: list = [1] * len(values)
-    if str in kinds:
-        for i, x in enumerate(values):
-            if type(x) is str:
-                p, slash, q = x.partition("/")
-                try:
-                    if len(x) > 2 * MAX_INT_DIGITS + 3:
-                        raise ValueError
-                    nums[i] = int(p)
-                    dens[i] = int(q) if slash else 1
-                    if dens[i] <= 0 or "_" in x:
-                        raise ValueError
-                except ValueError:
-                    if len(x) > 2 * MAX_INT_DIGITS + 3:
-                        raise InputError(f"a matrix entry has more than {MAX_INT_DIGITS} digits") from None
-                    q_exact = to_fmpq(x)  # exact fallback for forms like "1.5"; InputError otherwise
-                    nums[i], dens[i] = int(q_exact.p), int(q_exact.q)
-    if float in kinds:
-        for i, x in enumerate(values):
-            if type(x) is float:
-                if x != x or x in (math.inf, -math.inf):
-                    raise InputError(f"not a finite number: {x!r}")
-                nums[i], dens[i] = x.as_integer_ratio()
-    other = kinds - {int, str, float}
-    if other:
-        raise InputError(f"a matrix entry must be a number or a 'p/q' string, got {sorted(t.__name__ for t in other)[0]}")
-    den_arr = _ints(dens)
-    if den_arr.dtype != object:
-        unique = np.unique(den_arr)
-        den = math.lcm(*(int(u) for u in unique))
-    else:
-        den = math.lcm(*set(dens))
-    num = _ints(nums)
+    values = list(values)
+    dens = np.ones(n, dtype=np.int64)
+    big_dens: dict[int, int] = {}
+    where = np.flatnonzero(codes == 1)
+    if where.size:
+        top, bottom = _parse_fractions([values[i] for i in where.tolist()])
+        for k, i in enumerate(where.tolist()):
+            values[i] = top[k]
+        if bottom.dtype == object:
+            big_dens.update(zip(where.tolist(), bottom.tolist()))
+            bottom = np.where(np.array([b < _SAFE for b in bottom.tolist()]), bottom, 1).astype(np.int64)
+        dens[where] = bottom
+    for i in np.flatnonzero(codes == 2).tolist():
+        a, b = _float_pair(values[i])
+        values[i] = a
+        if b < _SAFE:
+            dens[i] = b
+        else:
+            big_dens[i] = b
+    num = _ints(values)
+    den = math.lcm(*(int(u) for u in np.unique(dens)), *big_dens.values())
     if den == 1:
         return num, 1
-    if num.dtype != object and den_arr.dtype != object and den < _SAFE:
-        factor = den // den_arr
+    if num.dtype != object and not big_dens and den < _SAFE:
+        factor = den // dens
         # products stay below 2^62 when |num| * factor does: check in floating point with margin
         if float(np.max(np.abs(num), initial=0)) * float(np.max(factor, initial=1)) < 2.0 ** 61:
             return num * factor, den
-    factor = np.array([den // int(d) for d in dens], dtype=object)
-    return _compact(num.astype(object) * factor), den
+    den_obj = dens.astype(object)
+    for i, b in big_dens.items():
+        den_obj[i] = b
+    return _compact(num.astype(object) * (den // den_obj)), den
 
 
-def _ints(values: list) -> np.ndarray:
+_TYPE_CODES = {int: 0, str: 1, float: 2}
+_FRACTIONS = re.compile(r"(?:-?[0-9]{1,18}/[0-9]{1,18} )*")
+
+
+def _parse_fractions(texts: list) -> tuple[list, np.ndarray]:
+    """Numerators (list) and denominators (array) of "p" / "p/q" strings, in bulk.
+
+    The common case (at most 18 digits each side) is checked by one regular expression over
+    the joined text and converted by numpy in one call; anything else goes element by element
+    through the exact reader (which refuses non-rationals with InputError).
+    """
+    if max(map(len, texts)) > 2 * MAX_INT_DIGITS + 2:
+        raise InputError(f"a matrix entry has more than {MAX_INT_DIGITS} digits")
+    joined = " ".join([t if "/" in t else t + "/1" for t in texts]) + " "
+    if _FRACTIONS.fullmatch(joined):
+        pairs = np.array(joined.replace("/", " ").split(), dtype=np.int64).reshape(-1, 2)
+        if pairs.shape[0] == len(texts) and (pairs[:, 1] > 0).all():
+            return pairs[:, 0].tolist(), pairs[:, 1]
+    exact = [_exact_pair(x) for x in texts]
+    return [a for a, _ in exact], _ints([b for _, b in exact])
+
+
+def _exact_pair(text: str) -> tuple[int, int]:
+    if "_" in text:
+        raise InputError(f"not a rational number: {text[:40]!r}")
+    q = to_fmpq(text)  # InputError for anything that is not a rational
+    return int(q.p), int(q.q)
+
+
+def _float_pair(x: float) -> tuple[int, int]:
+    if x != x or x in (math.inf, -math.inf):
+        raise InputError(f"not a finite number: {x!r}")
+    return x.as_integer_ratio()
+
+
+def _ints(values) -> np.ndarray:
     try:
         arr = np.array(values, dtype=np.int64)
     except OverflowError:
         return _compact(np.array(values, dtype=object))
+    except TypeError:
+        raise InputError("a matrix entry is not a number") from None
     if arr.size and int(np.max(np.abs(arr), initial=0)) >= _SAFE:  # (abs of -2^63 wraps: caught below too)
         return np.array(values, dtype=object)
     if arr.size and int(arr.min()) == -(1 << 63):
@@ -205,4 +237,6 @@ def load_matrix(path: str) -> ExactMatrix:
     p = Path(path)
     if p.suffix == ".npy":
         return matrix_from_array(load_npy(p), str(p))
-    return matrix_from_json(read_json(p), str(p))
+    data = read_json(p)
+    with paused_gc():
+        return matrix_from_json(data, str(p))
