@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 
 from ..certify.bundle import regenerate
@@ -23,7 +24,7 @@ def run(args) -> int:
     start = time.perf_counter()
     if not args.json:
         print(f"Regenerating bundled certificates in {args.folder}/ and re-checking each one:")
-    records = regenerate(args.folder, args.only, check=not args.no_check, out=None if args.json else __import__("sys").stdout)
+    records = regenerate(args.folder, args.only, check=not args.no_check, out=None if args.json else sys.stdout)
     total = time.perf_counter() - start
     bad = [r for r in records if r.status not in ("valid", "written")]
     if args.json:

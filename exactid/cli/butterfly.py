@@ -14,12 +14,10 @@
 
 from __future__ import annotations
 
-import os
 import time
 
-import numpy as np
-
 from ..errors import InputError
+from ..io.arrays import load_npy
 from .common import add_json_flag, emit, subgroup
 
 CERTIFY_DESCRIPTION = (
@@ -121,12 +119,7 @@ def run_factor(args) -> int:
     from ..factorization.butterfly_float import factor_float, save_npz
 
     start = time.perf_counter()
-    if not os.path.exists(args.input):
-        raise InputError(f"no such file: {args.input}")
-    try:
-        matrix = np.load(args.input, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{args.input}: not a readable .npy file ({exc})") from None
+    matrix = load_npy(args.input)
     result = factor_float(matrix, _perm_arg(args.perm), args.tree)
     save_npz(args.output, result)
     seconds = time.perf_counter() - start
@@ -143,8 +136,6 @@ def run_crossval(args) -> int:
     from ..factorization.crossval import crossval_npz
 
     start = time.perf_counter()
-    if not os.path.exists(args.factors):
-        raise InputError(f"no such file: {args.factors}")
     report = crossval_npz(args.factors, args.matrix, args.n, args.tol)
     payload = report.as_dict()
     payload["seconds"] = round(time.perf_counter() - start, 3)
