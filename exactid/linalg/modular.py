@@ -1,6 +1,6 @@
 """Rank-revealing elimination modulo word-size primes at the speed of float64 matrix products.
 
-Entries are kept as balanced residues (``|a| <= p/2``, plus a few units after a reduction)
+Entries are kept as balanced residues (``|a| <= p/2``, plus at most 2 after a reduction)
 in float64 arrays.  Every product of two residues is below ``2^40`` for ``p < 2^21``, so a
 dot product of up to ``KMAX`` terms stays below ``2^53`` and BLAS computes it exactly; longer
 inner dimensions are split into chunks, each followed by a reduction.  A reduction is
@@ -41,6 +41,8 @@ _LEAF_TRIANGLE = 64
 _PROGRESS_ENTRIES = 4_000_000
 #: Cap on the inner dimension of one exact product (lowered by tests to exercise the chunking).
 _KMAX_CAP = 1 << 30
+#: Entries of the buffer that receives one block of a product (32 MiB).
+_BLOCK_ENTRIES = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -119,17 +121,25 @@ def _check_prime(p) -> int:
 
 
 class _Field:
-    """Constants of F_p for the float64 arithmetic."""
+    """Constants of F_p for the float64 arithmetic.
+
+    A reduction of an integer ``|a| <= xmax`` returns ``|r| <= bound`` with ``r = a (mod p)``:
+    the computed quotient ``a * (1/p)`` is off from ``a / p`` by at most ``xmax * 2^-52 / p``,
+    so ``|r| <= p/2 + min(2, p/4) < p`` and a zero residue is exactly 0.
+    """
 
     def __init__(self, p: int):
         self.p = p
         self.fp = float(p)
         self.pinv = 1.0 / p
-        bound = p // 2 + 4  # largest magnitude of a reduced residue
-        self.kmax = max(1, min(_KMAX_CAP, int((_EXACT - 2 * bound) // (bound * bound))))
+        self.xmax = min(_EXACT, float(p) * 2.0**50)
+        self.bound = math.floor(p / 2 + min(2.0, p / 4))
+        b = float(self.bound)
+        self.kmax = max(1, min(_KMAX_CAP, int((self.xmax - b) // (b * b))))
+        self._buffer = np.empty(0)
 
     def reduce(self, a: np.ndarray, tmp: np.ndarray | None = None) -> None:
-        """Reduce ``a`` in place to balanced residues (``|a| <= p/2 + 4``)."""
+        """Reduce ``a`` (integers, ``|a| <= xmax``) in place to residues ``|a| <= bound``."""
         if tmp is None or tmp.shape != a.shape:
             tmp = np.empty(a.shape)
         np.multiply(a, self.pinv, out=tmp)
@@ -137,16 +147,30 @@ class _Field:
         tmp *= self.fp
         a -= tmp
 
+    def scratch(self, rows: int, cols: int) -> np.ndarray:
+        """A reusable ``rows x cols`` buffer (allocated once: fresh pages are slow to fault in)."""
+        if self._buffer.size < rows * cols:
+            self._buffer = np.empty(rows * cols)
+        return self._buffer[:rows * cols].reshape(rows, cols)
+
     def mulsub(self, c: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
-        """``c <- c - a @ b (mod p)`` in place, exactly (chunks of the inner dimension)."""
-        k = a.shape[1]
+        """``c <- c - a @ b (mod p)`` in place, exactly (chunks of the inner dimension).
+
+        Rows go by blocks so that the product's buffer stays small and is reused.
+        """
+        (m, k), n = a.shape, c.shape[1]
         if k == 0 or c.size == 0:
             return
-        tmp = np.empty(c.shape)
+        step = max(512, _BLOCK_ENTRIES // max(n, 1))
         for s in range(0, k, self.kmax):
-            np.matmul(a[:, s:s + self.kmax], b[s:s + self.kmax], out=tmp)
-            c -= tmp
-            self.reduce(c, tmp)
+            a_s, b_s = a[:, s:s + self.kmax], b[s:s + self.kmax]
+            for i in range(0, m, step):
+                e = min(m, i + step)
+                tmp = self.scratch(e - i, n)
+                np.matmul(a_s[i:e], b_s, out=tmp)
+                block = c[i:e]
+                block -= tmp
+                self.reduce(block, tmp)
 
     def inverse(self, x: float) -> float:
         """Balanced inverse of a nonzero residue."""
@@ -154,17 +178,22 @@ class _Field:
         return float(inv - self.p if inv > self.p // 2 else inv)
 
 
-def _to_residues(A, p: int, what: str = "matrix") -> np.ndarray:
-    """Balanced residues of an integer array (or float64 array of integers) as float64."""
+def _to_residues(A, F: _Field, what: str = "matrix") -> np.ndarray:
+    """Residues of an integer array (or float64 array of integers) as float64, ``|r| <= F.bound``."""
     if not isinstance(A, np.ndarray):
         raise InputError(f"{what}: expected a numpy array, got {type(A).__name__}")
     if A.ndim != 2:
         raise ShapeError(f"{what}: expected a 2-D array, got {A.ndim} dimensions")
-    ensure_fits(8 * A.size * 3 + 16 * A.size, f"an elimination mod p of a {A.shape[0]}x{A.shape[1]} matrix")
-    kind = A.dtype.kind
-    if kind in "iub":
-        res = np.remainder(A, p) if kind != "b" else A.astype(np.int64)
-        out = res.astype(np.float64)
+    ensure_fits(8 * A.size * 3 + 8 * A.size, f"an elimination mod p of a {A.shape[0]}x{A.shape[1]} matrix")
+    p, kind = F.p, A.dtype.kind
+    if kind == "b":
+        return A.astype(np.float64)
+    if kind in "iu" and A.size and int(A.max()) <= F.xmax and int(A.min()) >= -F.xmax:
+        out = A.astype(np.float64)  # exact: integers below 2^53
+        F.reduce(out)
+        return out
+    if kind in "iu":
+        out = np.remainder(A, p).astype(np.float64)
     elif kind == "f":
         if A.dtype != np.float64:
             A = A.astype(np.float64)
@@ -172,28 +201,28 @@ def _to_residues(A, p: int, what: str = "matrix") -> np.ndarray:
             raise InputError(f"{what}: a float array must hold integers only")
         out = np.fmod(A, float(p))  # exact for floats
     elif kind == "O":
-        try:
-            out = np.array([int(x) % p for x in A.ravel()], dtype=np.float64).reshape(A.shape)
-        except (TypeError, ValueError):
-            raise InputError(f"{what}: an object array must hold Python integers") from None
         if not all(isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in A.flat):
             raise InputError(f"{what}: an object array must hold Python integers")
+        out = np.array([int(x) % p for x in A.flat], dtype=np.float64).reshape(A.shape)
     else:
         raise InputError(f"{what}: unsupported dtype {A.dtype}")
-    half = p // 2
-    out[out > half] -= p
-    out[out < -half] += p
+    out[out > p // 2] -= p
+    out[out < -(p // 2)] += p
     return np.ascontiguousarray(out)
 
 
 def _unit_upper_inverse(T: np.ndarray, F: _Field) -> np.ndarray:
-    """Inverse mod p of a small unit upper triangular matrix (columns by substitution)."""
+    """Inverse mod p of a small unit upper triangular ``T = I - M``: (I + M)(I + M^2)(I + M^4)..."""
     r = T.shape[0]
-    inv = np.eye(r)
-    for j in range(1, r):
-        col = -(inv[:j, :j] @ T[:j, j])
-        F.reduce(col)
-        inv[:j, j] = col
+    eye = np.eye(r)
+    M = eye - T
+    inv, power, span = eye + M, M, 2
+    while span < r:  # M is nilpotent: M^r = 0
+        power = power @ power
+        F.reduce(power)
+        inv = inv + inv @ power
+        F.reduce(inv)
+        span *= 2
     return inv
 
 
@@ -203,7 +232,8 @@ def _solve_unit_upper(B: np.ndarray, T: np.ndarray, F: _Field) -> None:
     if r == 0 or B.shape[0] == 0:
         return
     if r <= _LEAF_TRIANGLE:
-        X = B @ _unit_upper_inverse(T, F)
+        X = F.scratch(*B.shape)
+        np.matmul(B, _unit_upper_inverse(T, F), out=X)
         F.reduce(X)
         B[...] = X
         return
@@ -252,13 +282,13 @@ class _Elimination:
             rows.append(i)
             cols.append(j)
         self.bar.update(m)
-        return rows, cols, U[:len(cols)]
+        return rows, cols, U[:len(cols)].take(cols + _complement(cols, n), axis=1)
 
-    def run(self, W: np.ndarray) -> tuple[list[int], list[int], np.ndarray]:
-        """Pivot rows (increasing), their pivot columns and the normalized pivot rows.
+    def run(self, W: np.ndarray, need_v: bool = True) -> tuple[list[int], list[int], np.ndarray | None]:
+        """Pivot rows (increasing), their pivot columns and (if ``need_v``) the normalized pivot rows.
 
-        The pivot rows ``U`` have ``U[k, cols[k]] = 1`` and ``U[k, cols[j]] = 0`` for j < k.
-        ``W`` is overwritten.
+        The pivot rows are returned with their columns in the order ``cols`` + the other
+        columns increasing, as ``V = [T | F]`` with T unit upper triangular.  ``W`` is overwritten.
         """
         m, n = W.shape
         if m == 0 or n == 0:
@@ -267,37 +297,47 @@ class _Elimination:
         if m <= _LEAF_ROWS:
             return self.leaf(W)
         m1 = m // 2
-        rows1, cols1, U1 = self.run(W[:m1])
+        rows1, cols1, V1 = self.run(W[:m1])
         r1 = len(cols1)
         if r1 == n:  # every column has a pivot: the rows below are dependent
             self.bar.update(m - m1)
-            return rows1, cols1, U1
-        W2 = W[m1:]
+            return rows1, cols1, V1
         if r1 == 0:
-            rows2, cols2, U2 = self.run(W2)
-            return rows1 + [m1 + i for i in rows2], cols1 + cols2, U2
-        free = np.ones(n, dtype=bool)
-        free[cols1] = False
-        free_idx = np.flatnonzero(free)
-        X = W2.take(cols1, axis=1)  # multipliers: X @ U1[:, cols1] = W2[:, cols1]
-        _solve_unit_upper(X, U1.take(cols1, axis=1), self.F)
-        rest = W2.take(free_idx, axis=1)
-        del W2
-        self.F.mulsub(rest, X, U1.take(free_idx, axis=1))
+            rows2, cols2, V2 = self.run(W[m1:], need_v)
+            return [m1 + i for i in rows2], cols2, V2
+        free1 = _complement(cols1, n)
+        Wp = W[m1:].take(cols1 + free1, axis=1)
+        X, rest = Wp[:, :r1], Wp[:, r1:]
+        _solve_unit_upper(X, V1[:, :r1], self.F)  # multipliers: X @ T1 = W2[:, cols1]
+        self.F.mulsub(rest, X, V1[:, r1:])  # the bottom rows reduced by the top pivot rows
         del X
-        rows2, cols2, U2f = self.run(rest)
-        del rest
-        U = np.zeros((r1 + len(cols2), n))
-        U[:r1] = U1
-        U[r1:, free_idx] = U2f
-        return rows1 + [m1 + i for i in rows2], cols1 + [int(free_idx[c]) for c in cols2], U
+        rows2, cols2, V2 = self.run(rest, need_v)
+        del rest, Wp
+        rows = rows1 + [m1 + i for i in rows2]
+        cols = cols1 + [free1[c] for c in cols2]
+        if not need_v:
+            return rows, cols, None
+        r2 = len(cols2)
+        V = np.empty((r1 + r2, n))
+        V[:r1, :r1] = V1[:, :r1]
+        V[:r1, r1:] = V1[:, r1:].take(cols2 + _complement(cols2, n - r1), axis=1) if r2 else V1[:, r1:]
+        V[r1:, :r1] = 0.0
+        V[r1:, r1:] = V2
+        return rows, cols, V
 
 
-def _eliminate(W: np.ndarray, p: int, desc: str) -> tuple[list[int], list[int]]:
+def _complement(cols: list[int], n: int) -> list[int]:
+    """The indices in range(n) that are not in ``cols``, increasing."""
+    taken = np.zeros(n, dtype=bool)
+    taken[cols] = True
+    return np.flatnonzero(~taken).tolist()
+
+
+def _eliminate(W: np.ndarray, F: _Field, desc: str) -> tuple[list[int], list[int]]:
     m, n = W.shape
     show = None if W.size >= _PROGRESS_ENTRIES else False
     with progress(m, desc, enabled=show) as bar:
-        rows, cols, _ = _Elimination(_Field(p), bar).run(W)
+        rows, cols, _ = _Elimination(F, bar).run(W, need_v=False)
     return rows, cols
 
 
@@ -324,9 +364,8 @@ def rank_profile(A: np.ndarray, p: int) -> RankProfile:
     >>> rank_profile(A, 7)
     RankProfile(rank=2, rows=(1, 3), cols=(0, 1))
     """
-    p = _check_prime(p)
-    W = _to_residues(A, p)
-    rows, cols = _eliminate(W, p, "elimination mod p")
+    F = _Field(_check_prime(p))
+    rows, cols = _eliminate(_to_residues(A, F), F, "elimination mod p")
     return RankProfile(len(rows), tuple(rows), tuple(sorted(cols)))
 
 
@@ -371,8 +410,8 @@ def minor_nonzero_mod_p(A: np.ndarray, rows: Sequence[int], cols: Sequence[int],
         raise ShapeError(f"a minor needs as many rows as columns, got {len(r)} and {len(c)}")
     if not r:
         return True
-    W = _to_residues(A[np.ix_(r, c)], p, "minor")
-    got, _ = _eliminate(W, p, "minor mod p")
+    F = _Field(p)
+    got, _ = _eliminate(_to_residues(A[np.ix_(r, c)], F, "minor"), F, "minor mod p")
     return len(got) == len(r)
 
 
