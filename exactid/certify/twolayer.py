@@ -14,7 +14,7 @@ from ..domains import ExactMatrix
 from ..factorization.rootsums import RootSumMatrix, named_root_sums
 from ..factorization.twolayer import FamilyResult, decide_family
 from ..supports import SparsityFamily
-from .common import encode_matrix, envelope
+from .common import encode_matrix, envelope, field_label, rational_if_degree_one
 
 __all__ = ["family_certificate", "named_family_certificate", "bundled"]
 
@@ -112,11 +112,12 @@ def fixed_certificate(X: ExactMatrix, Y: ExactMatrix, result=None) -> tuple[Opti
     from ..factorization.fixed import decide_fixed
 
     start = time.perf_counter()
+    X, Y = rational_if_degree_one(X), rational_if_degree_one(Y)
     if result is None:
         result = decide_fixed(X, Y)
     if result.verdict not in ("identifiable", "not_identifiable"):
         return None, result
-    claim = {"kind": "two_layer_fixed", "shape": [X.nrows, X.ncols, Y.ncols], "field": X.field.name,
+    claim = {"kind": "two_layer_fixed", "shape": [X.nrows, X.ncols, Y.ncols], "field": field_label(X.field),
              "verdict": result.verdict}
     data = {"X": encode_matrix(X), "Y": encode_matrix(Y)}
     analysis = result.analysis
