@@ -123,13 +123,18 @@ def fixed_certificate(X: ExactMatrix, Y: ExactMatrix, result=None) -> tuple[Opti
     analysis = result.analysis
     if result.verdict == "not_identifiable":
         X2, Y2 = result.second
-        new = next(t for t in range(X.ncols) if not any(
-            X2[:, [t]] @ Y2[[t], :] == X[:, [s]] @ Y[[s], :] for s in range(X.ncols)))
-        steps = [{"kind": "two_solutions", "X": encode_matrix(X2), "Y": encode_matrix(Y2), "new_component": new}]
-    elif analysis.disjoint:
+        if result.witness == "zero_pattern":
+            steps = [{"kind": "two_solutions_zero_pattern", "X": encode_matrix(X2), "Y": encode_matrix(Y2)}]
+        else:
+            new = next(t for t in range(X.ncols) if not any(
+                X2[:, [t]] @ Y2[[t], :] == X[:, [s]] @ Y[[s], :] for s in range(X.ncols)))
+            steps = [{"kind": "two_solutions", "X": encode_matrix(X2), "Y": encode_matrix(Y2), "new_component": new}]
+    elif analysis.disjoint and not result.events:
         steps = [{"kind": "pairwise_disjoint"}]
     else:
-        steps = [{"kind": "completable", "component": int(i), "tree": [[int(a), int(b)] for a, b in tree]}
-                 for i, tree in zip(analysis.order, analysis.trees)]
+        steps = [{"kind": "completable", "component": int(e[1]), "tree": [[int(a), int(b)] for a, b in e[2]]}
+                 if e[0] == "single" else
+                 {"kind": "shared_pair", "components": [int(e[1]), int(e[2])], "side": e[3],
+                  "indices": [int(e[4][0]), int(e[4][1])]} for e in result.events]
     meta = {"seconds": round(time.perf_counter() - start, 3), "reason": result.reason}
     return envelope(claim, data, steps, meta), result
