@@ -87,14 +87,15 @@ def uniqueness_certificate(result: ButterflyResult, matrix_name: str, matrix: Op
     return envelope(claim, data, _steps(result.tree), meta)
 
 
-def no_factorization_certificate(result: ButterflyResult, matrix: ExactMatrix, meta: Optional[dict] = None) -> dict:
+def no_factorization_certificate(result: ButterflyResult, matrix: ExactMatrix, meta: Optional[dict] = None,
+                                 perm_name: Optional[str] = None) -> dict:
     """Certificate that ``matrix`` has no butterfly factorization (a root block of rank >= 2)."""
     w = result.witness
     if result.status != "no_factorization" or w is None:
         raise InputError("no witness of non-factorizability")
     L = result.L
     claim = {"kind": "butterfly_no_factorization", "matrix": "explicit", "n": result.N,
-             "perm": _perm_json(result, None), "verdict": "no_factorization"}
+             "perm": _perm_json(result, perm_name), "verdict": "no_factorization"}
     steps = [{"kind": "split_lemma", "node": [1, w.level, L]},
              {"kind": "rank_two_block", "level": w.level, "block": w.block, "rows": list(w.rows), "cols": list(w.cols)}]
     return envelope(claim, {"matrix": encode_matrix(matrix)}, steps, meta)
@@ -153,11 +154,12 @@ def certify_named(name: str, N: int, tree: Any = "balanced", seed: int = 0) -> t
 def certify_matrix(matrix: ExactMatrix, perm: Any = None, tree: Any = "balanced") -> tuple[Optional[dict], ButterflyResult]:
     """Exact factorization of an explicit matrix with its certificate (``None`` when degenerate)."""
     result = factor_exact(matrix, perm, tree)
+    perm_name = perm if isinstance(perm, str) else None
     if result.status == "no_factorization":
-        return no_factorization_certificate(result, matrix), result
+        return no_factorization_certificate(result, matrix, perm_name=perm_name), result
     if result.status == "factorized" and matrix.field is QQ:
         if nondegenerate(result.factors, result.tree, result.L) is None:
-            return uniqueness_certificate(result, "explicit", matrix), result
+            return uniqueness_certificate(result, "explicit", matrix, perm_name), result
         result.status, result.reason = "degenerate", "a partial product has a zero column or row"
     elif result.status == "factorized":
         result.status = "uncertified"

@@ -94,7 +94,9 @@ def run_certify(args) -> int:
         a = result.analysis
         payload["supports"] = {"disjoint": a.disjoint, "identical": a.identical, "nested": a.nested,
                                "intersecting": a.intersecting, "completable": a.completable,
-                               "order": a.order, "stuck": a.stuck, "verdict_for_all_pairs": a.verdict}
+                               "order": a.order, "stuck": a.stuck, "half_empty": a.half_empty,
+                               "shared": [[i, j, side] for i, j, side, _ in a.shared],
+                               "verdict_for_all_pairs": a.verdict}
     if args.output and cert is not None:
         res.save(args.output)
         payload["certificate"] = args.output
