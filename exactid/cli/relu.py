@@ -47,7 +47,8 @@ def register(sub, groups) -> None:
 
 
 def run_local(args) -> int:
-    net, samples = load_network(args.net), load_samples(args.samples)
+    net = load_network(args.net)
+    samples = load_samples(args.samples, width=net.widths[0])
     start = time.perf_counter()
     report = analyze(net, samples)
     payload = report.as_dict()

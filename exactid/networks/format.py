@@ -251,7 +251,7 @@ def load_network(path: str, **options: Any) -> Network:
 
 
 def save_network(path: str, network: Network) -> None:
-    """Write ``network`` as JSON (``.json``/``.json.gz``) or ONNX (``.onnx``), atomically."""
+    """Write ``network`` as JSON (``.json``/``.json.gz``), ONNX (``.onnx``) or ``.npz``, atomically."""
     from .formats import save_network as save
 
     save(path, network)

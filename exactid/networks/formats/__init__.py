@@ -36,7 +36,11 @@ from typing import Any
 from ...errors import InputError
 from .common import normalize_activation
 
-__all__ = ["load_network", "save_network", "network_format", "normalize_activation", "NETWORK_SUFFIXES"]
+__all__ = ["load_network", "save_network", "network_format", "normalize_activation", "NETWORK_SUFFIXES",
+           "WRITABLE_SUFFIXES"]
+
+#: Endings of the file names :func:`save_network` writes.
+WRITABLE_SUFFIXES = (".json", ".json.gz", ".onnx", ".npz")
 
 #: Extensions recognized by :func:`load_network` and their format names.
 NETWORK_SUFFIXES = {".json": "json", ".gz": "json", ".onnx": "onnx", ".npz": "npz", ".pt": "torch", ".pth": "torch"}
@@ -100,18 +104,24 @@ def load_network(path: str | os.PathLike, *, activation: Any = None, leaky_relu_
 
 
 def save_network(path: str | os.PathLike, network: "Network") -> None:
-    """Write ``network`` atomically: exactid JSON (``.json``, ``.json.gz``) or ONNX (``.onnx``).
+    """Write ``network`` atomically: exactid JSON (``.json``, ``.json.gz``), ONNX (``.onnx``) or
+    ``.npz``.
 
-    ONNX refuses networks whose parameters are not all float64 values (see :mod:`.onnx`).
+    ONNX and ``.npz`` hold floats: they refuse networks whose parameters are not all float64
+    values (see :mod:`.onnx`); JSON holds every rational.
     """
     name = str(path).lower()
     if name.endswith(".onnx"):
         from .onnx import save_onnx
 
         save_onnx(path, network)
+    elif name.endswith(".npz"):
+        from .npz import save_npz_network
+
+        save_npz_network(path, network)
     elif name.endswith(".json") or name.endswith(".json.gz"):
         from .json import save_json_network
 
         save_json_network(path, network)
     else:
-        raise InputError(f"cannot write a network to {path}: the name must end in .json, .json.gz or .onnx")
+        raise InputError(f"cannot write a network to {path}: the name must end in {', '.join(WRITABLE_SUFFIXES)}")

@@ -117,6 +117,23 @@ def exact_column(array: Any, what: str) -> flint.fmpq_mat:
     return flint.fmpq_mat(a.shape[0], 1, exact_entries(a, what))
 
 
+def float64_array(m: flint.fmpq_mat, what: str) -> np.ndarray:
+    """The entries of ``m`` as float64, refused unless each one is exactly a float64 value."""
+    values = []
+    for index, q in enumerate(m.entries()):
+        p, d = int(q.p), int(q.q)
+        try:
+            f = p / d
+        except OverflowError:
+            f = float("inf")
+        if d & (d - 1) or f in (float("inf"), float("-inf")) or Fraction(f) != Fraction(p, d):
+            i, j = divmod(index, m.ncols())
+            raise InputError(f"{what}[{i},{j}] = {q} is not a float64 value; a float file format cannot hold it exactly "
+                             f"(round the network first, or keep it in exactid's JSON)")
+        values.append(f)
+    return np.array(values, dtype=np.float64).reshape(m.nrows(), m.ncols())
+
+
 # --------------------------------------------------------------------------- activation names
 _ALIASES = {
     "relu": "relu", "tanh": "tanh", "logistic": "logistic", "sigmoid": "logistic",

@@ -50,7 +50,7 @@ import flint
 import numpy as np
 
 from ...errors import InputError, ShapeError
-from .common import exact_entries, leaky_relu_name, read_file_bytes
+from .common import exact_entries, float64_array, leaky_relu_name, read_file_bytes
 
 SUPPORTED_OPS = ("Gemm", "MatMul", "Add", "Relu", "LeakyRelu", "Tanh", "Sigmoid", "Flatten", "Identity",
                  "Reshape", "Constant")
@@ -442,19 +442,6 @@ def network_from_onnx(source: Any, leaky_relu_slope: Any = None) -> "Network":
 
 
 # --------------------------------------------------------------------------- writing
-def _float64_array(m: flint.fmpq_mat, what: str) -> np.ndarray:
-    values = []
-    for index, q in enumerate(m.entries()):
-        p, d = int(q.p), int(q.q)
-        f = p / d
-        if d & (d - 1) or Fraction(f) != Fraction(p, d):
-            i, j = divmod(index, m.ncols())
-            raise InputError(f"{what}[{i},{j}] = {q} is not a float64 value; ONNX cannot hold it exactly "
-                             f"(round the network first, or keep it in exactid's JSON)")
-        values.append(f)
-    return np.array(values, dtype=np.float64).reshape(m.nrows(), m.ncols())
-
-
 def _export_activation(activation: str) -> Optional[tuple[str, dict]]:
     """(op, attributes) for ``activation``; None for identity (no node)."""
     if activation == "identity":
@@ -482,8 +469,8 @@ def network_to_onnx(network: "Network") -> Any:
     initializers, nodes = [], []
     data = "X"
     for l, (w, b) in enumerate(zip(network.weights, network.biases)):
-        initializers.append(numpy_helper.from_array(_float64_array(w, f"W{l}"), name=f"W{l}"))
-        initializers.append(numpy_helper.from_array(_float64_array(b, f"b{l}").ravel(), name=f"b{l}"))
+        initializers.append(numpy_helper.from_array(float64_array(w, f"W{l}"), name=f"W{l}"))
+        initializers.append(numpy_helper.from_array(float64_array(b, f"b{l}").ravel(), name=f"b{l}"))
         last = l == network.depth - 1
         out = "Y" if last else f"z{l}"
         nodes.append(helper.make_node("Gemm", [data, f"W{l}", f"b{l}"], [out], name=f"gemm{l}", transB=1))
