@@ -171,7 +171,8 @@ def normalize_activation(name: Any) -> str:
     if not isinstance(name, str) or not name.strip():
         raise InputError("the activation must be a non-empty string")
     text = name.strip()
-    low = text.lower().replace("-", "_")
+    head, colon, tail = text.lower().partition(":")
+    low = head.strip().replace("-", "_") + colon + tail
     if low in _ALIASES:
         return _ALIASES[low]
     for prefix in ("leaky_relu", "leakyrelu"):

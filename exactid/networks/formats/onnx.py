@@ -19,7 +19,9 @@ external files, an activation after the last linear map (exactid's networks end 
 affine output layer: the logits), and different activations in different hidden layers
 (exactid's networks have one activation). Two linear maps with no activation between them
 are read as an ``identity`` activation (so a graph with no activation at all is a linear
-network; a mix of an activation and none is refused like any mix).
+network; a mix of an activation and none is refused like any mix). A graph with a single
+linear map has no hidden layer: its activation is the one recorded by exactid's writer in the
+model's metadata (``exactid:activation``), else ``identity``.
 
 **LeakyRelu.** Its ``alpha`` is a float32 attribute: the default ``0.01`` is stored as the
 float32 nearest to 1/100, which is ``5368709/536870912``, and that exact value is the slope
@@ -29,7 +31,8 @@ nearest to it (anything else is refused).
 
 **Writing** (:func:`network_to_onnx`): ``Gemm`` nodes with float64 initializers (``transB=1``,
 W of shape (out, in)) and the activation nodes between them, input ``X`` of shape
-(N, in), output ``Y`` of shape (N, out), opset 17. ONNX stores floats, so a network whose
+(N, in), output ``Y`` of shape (N, out), opset 17, and the activation's name in the
+metadata. ONNX stores floats, so a network whose
 parameters are not all float64 values (1/3, say) is refused with the first such parameter
 named: a lossy export would break the exactness that the rest of exactid keeps. The same
 holds for a leaky ReLU slope that is not a float32.
@@ -50,12 +53,14 @@ import flint
 import numpy as np
 
 from ...errors import InputError, ShapeError
-from .common import exact_entries, float64_array, leaky_relu_name, read_file_bytes
+from .common import exact_entries, float64_array, leaky_relu_name, normalize_activation, read_file_bytes
 
 SUPPORTED_OPS = ("Gemm", "MatMul", "Add", "Relu", "LeakyRelu", "Tanh", "Sigmoid", "Flatten", "Identity",
                  "Reshape", "Constant")
 _ACTIVATION_OPS = {"Relu": "relu", "Tanh": "tanh", "Sigmoid": "logistic"}
 _EXPORT_OPSET = 17
+#: Model metadata key holding the activation's name (used only for networks with one layer).
+METADATA_ACTIVATION = "exactid:activation"
 _EXPORT_IR_VERSION = 8
 
 
@@ -63,7 +68,7 @@ def _onnx():
     try:
         import onnx
     except ImportError:  # pragma: no cover - onnx is in the test extra
-        raise InputError("reading or writing ONNX needs the onnx package: pip install onnx") from None
+        raise InputError("reading or writing ONNX needs onnx, the optional extra 'onnx': pip install 'exactid[onnx]'") from None
     return onnx
 
 
@@ -438,7 +443,11 @@ def network_from_onnx(source: Any, leaky_relu_slope: Any = None) -> "Network":
     reader = _Reader(model.graph, where, leaky_relu_slope)
     for node in model.graph.node:
         reader.run(node)
-    return reader.network()
+    net = reader.network()
+    stored = {p.key: p.value for p in model.metadata_props}.get(METADATA_ACTIVATION)
+    if net.depth == 1 and stored:  # no hidden layer: the graph has no activation to read
+        net.activation = normalize_activation(stored)
+    return net
 
 
 # --------------------------------------------------------------------------- writing
@@ -488,6 +497,9 @@ def network_to_onnx(network: "Network") -> Any:
     model = helper.make_model(graph, producer_name="exactid",
                               opset_imports=[helper.make_opsetid("", _EXPORT_OPSET)])
     model.ir_version = _EXPORT_IR_VERSION
+    # a network with one layer has no activation node; keep its activation's name for the round trip
+    entry = model.metadata_props.add()
+    entry.key, entry.value = METADATA_ACTIVATION, network.activation
     try:
         onnx.checker.check_model(model)
     except Exception as exc:  # pragma: no cover - the graph above is valid by construction
