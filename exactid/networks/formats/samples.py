@@ -26,6 +26,7 @@ NaN and infinities are refused everywhere; ``.npy``/``.npz`` are read with
 from __future__ import annotations
 
 import os
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 from typing import Optional
@@ -55,9 +56,24 @@ def samples_from_array(array: np.ndarray, source: str) -> flint.fmpq_mat:
     return exact_matrix(a, source)
 
 
+def _csv_number(cell: str) -> Optional[tuple[int, int]]:
+    """(numerator, denominator) of a decimal or ``p/q`` cell; None for text, NaN and infinities."""
+    try:
+        d = Decimal(cell)  # exact for decimal notation, and fast
+    except InvalidOperation:
+        try:
+            f = Fraction(cell)
+        except (ValueError, ZeroDivisionError):
+            return None
+        return f.numerator, f.denominator
+    if not d.is_finite():
+        return None
+    return d.as_integer_ratio()
+
+
 def samples_from_csv(text: str, source: str) -> flint.fmpq_mat:
     """Parse CSV text (see the module docstring)."""
-    rows: list[list[Fraction]] = []
+    rows: list[list[tuple[int, int]]] = []
     first = True
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
@@ -66,11 +82,10 @@ def samples_from_csv(text: str, source: str) -> flint.fmpq_mat:
         cells = [c.strip() for c in line.split(",")]
         values, bad = [], None
         for column, cell in enumerate(cells, start=1):
-            try:
-                values.append(Fraction(cell))
-            except (ValueError, ZeroDivisionError):
-                values.append(None)
-                bad = bad or (column, cell)
+            value = _csv_number(cell)
+            values.append(value)
+            if value is None and bad is None:
+                bad = (column, cell)
         if bad is not None:
             if first and all(v is None for v in values):
                 first = False
@@ -84,7 +99,7 @@ def samples_from_csv(text: str, source: str) -> flint.fmpq_mat:
         raise InputError(f"{source}: no samples")
     ensure_fits(len(rows) * len(rows[0]) * _BYTES_PER_ENTRY, f"reading {source}")
     return flint.fmpq_mat(len(rows), len(rows[0]),
-                          [flint.fmpq(v.numerator, v.denominator) for row in rows for v in row])
+                          [flint.fmpq(*v) for row in rows for v in row])
 
 
 def load_samples(path: str | os.PathLike, width: Optional[int] = None) -> flint.fmpq_mat:
