@@ -48,7 +48,8 @@ def register(sub, groups) -> None:
 def run_local(args) -> int:
     from ..api.networks import relu_local
 
-    net, samples = load_network(args.net), load_samples(args.samples)
+    net = load_network(args.net)
+    samples = load_samples(args.samples, width=net.widths[0])
     start = time.perf_counter()
     res = relu_local(net, samples)
     report = res.details
