@@ -226,7 +226,7 @@ def butterfly(M: Any, n: Optional[int] = None, perm: Any = None, tree: Any = Non
                   f"(rows {list(w.rows)}, cols {list(w.cols)})")
     else:
         reason = result.reason
-    encoding = "roots_of_unity" if result.encoding == "exponents" else "rational"
-    return ButterflyResult(verdict, reason, cert, result, n=result.N, tree=result.tree.to_json(), encoding=encoding,
-                           conductor=result.conductor if encoding == "roots_of_unity" else None,
+    return ButterflyResult(verdict, reason, cert, result, n=result.N, tree=result.tree.to_json(),
+                           encoding=result.encoding,
+                           conductor=result.conductor if result.encoding == "roots_of_unity" else None,
                            factors=list(result.factors) if verdict == Verdict.IDENTIFIABLE else [])
