@@ -154,7 +154,7 @@ def two_layer(Z: Any = None, *, family: FamilyLike = None, X: Any = None, Y: Any
     result = decide_family(Zr, fam, count=count, max_candidates=max_candidates)
     cert, result = family_certificate(Zr, fam, result, data=data)
     return TwoLayerResult(result.verdict, result.reason, cert, result, kind="family", shape=tuple(Zr.shape),
-                          x_col_sparsity=fam.x_col, y_row_sparsity=fam.y_row, r=fam.r,
+                          x_col_sparsity=fam.x_col_sparsity, y_row_sparsity=fam.y_row_sparsity, r=fam.r,
                           candidates=len(result.candidates), covers=result.count,
                           factors=(Xm, Ym) if Z is None else ())
 
@@ -168,7 +168,7 @@ def _overrides(family: FamilyLike) -> dict:
             raise InputError(f"unknown family keys {sorted(unknown)}")
         return dict(family)
     if isinstance(family, SparsityFamily):
-        return {"x_col_sparsity": family.x_col, "y_row_sparsity": family.y_row, "r": family.r}
+        return {"x_col_sparsity": family.x_col_sparsity, "y_row_sparsity": family.y_row_sparsity, "r": family.r}
     if isinstance(family, (tuple, list)) and len(family) in (2, 3):
         return dict(zip(("x_col_sparsity", "y_row_sparsity", "r"), family))
     raise InputError("family must be a SparsityFamily, a dict or a tuple (x_col_sparsity, y_row_sparsity[, r])")
@@ -226,7 +226,7 @@ def butterfly(M: Any, n: Optional[int] = None, perm: Any = None, tree: Any = Non
                   f"(rows {list(w.rows)}, cols {list(w.cols)})")
     else:
         reason = result.reason
-    encoding = "roots_of_unity" if result.encoding == "exponents" else "rational"
-    return ButterflyResult(verdict, reason, cert, result, n=result.N, tree=result.tree.to_json(), encoding=encoding,
-                           conductor=result.conductor if encoding == "roots_of_unity" else None,
+    return ButterflyResult(verdict, reason, cert, result, n=result.N, tree=result.tree.to_json(),
+                           encoding=result.encoding,
+                           conductor=result.conductor if result.encoding == "roots_of_unity" else None,
                            factors=list(result.factors) if verdict == Verdict.IDENTIFIABLE else [])

@@ -68,7 +68,7 @@ def uniqueness_certificate(result: ButterflyResult, matrix_name: str, matrix: Op
         raise InputError(f"no uniqueness certificate for a {result.status} result")
     claim = {"kind": "butterfly_unique", "matrix": matrix_name, "n": result.N,
              "perm": _perm_json(result, perm_name), "tree": result.tree.to_json(), "verdict": "identifiable"}
-    if result.encoding == "exponents":
+    if result.encoding == "roots_of_unity":
         data: dict = {"encoding": "roots_of_unity", "conductor": result.conductor,
                       "factors": [f.astype(np.int64).ravel().tolist() for f in result.factors]}
     else:

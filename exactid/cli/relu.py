@@ -126,7 +126,9 @@ def run_funcdim(args) -> int:
              "", "| rank J | networks | fraction |", "|---|---|---|"]
     for rank, count in sorted(ranks.items(), key=lambda t: (t[0] is None, str(t[0]))):
         lines.append(f"| {rank if rank is not None else 'skipped'} | {count} | {count / len(rows):.2f} |")
-    payload = {"verdict": "decided", "arch": widths, "d": d, "h": h, "d_minus_h": d - h, "samples": args.samples,
+    verdict = "exact" if all(r["exact"] for r in rows) else "lower_bound" if all(r["rank"] is not None for r in rows) \
+        else "undecided"
+    payload = {"verdict": verdict, "arch": widths, "d": d, "h": h, "d_minus_h": d - h, "samples": args.samples,
                "conversion": conversion, "distribution": {str(k): v for k, v in ranks.items()}, "runs": rows}
     emit(args, payload, "\n".join(lines))
     return 0

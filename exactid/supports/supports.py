@@ -170,7 +170,7 @@ def partial_product_support(N: int, p: int, q: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class SparsityFamily:
-    """Family "X has ≤ ``x_col`` nonzeros per column, Y ≤ ``y_row`` per row, inner dim ``r``".
+    """Family "X has ≤ ``x_col_sparsity`` nonzeros per column, Y ≤ ``y_row_sparsity`` per row, inner dim ``r``".
 
     Parameters
     ----------
@@ -178,7 +178,7 @@ class SparsityFamily:
         Shape of the product ``Z`` (m×n); X is m×r and Y is r×n.
     r : int
         Inner dimension.
-    x_col, y_row : int
+    x_col_sparsity, y_row_sparsity : int
         Maximal number of nonzeros per column of X and per row of Y.
 
     >>> SparsityFamily(4, 4, 4, 2, 2).tight_count()
@@ -188,30 +188,30 @@ class SparsityFamily:
     m: int
     n: int
     r: int
-    x_col: int
-    y_row: int
+    x_col_sparsity: int
+    y_row_sparsity: int
 
     def __post_init__(self) -> None:
-        for name in ("m", "n", "r", "x_col", "y_row"):
+        for name in ("m", "n", "r", "x_col_sparsity", "y_row_sparsity"):
             v = getattr(self, name)
             if not isinstance(v, (int, np.integer)) or v < 1:
                 raise InputError(f"SparsityFamily: {name} must be a positive integer, got {v!r}")
-        if self.x_col > self.m:
-            raise InputError(f"column sparsity {self.x_col} exceeds the number of rows {self.m}")
-        if self.y_row > self.n:
-            raise InputError(f"row sparsity {self.y_row} exceeds the number of columns {self.n}")
+        if self.x_col_sparsity > self.m:
+            raise InputError(f"column sparsity {self.x_col_sparsity} exceeds the number of rows {self.m}")
+        if self.y_row_sparsity > self.n:
+            raise InputError(f"row sparsity {self.y_row_sparsity} exceeds the number of columns {self.n}")
 
     def tight_count(self) -> int:
         """The largest number of entries a member's product can have: ``r·k·k'``."""
-        return self.r * self.x_col * self.y_row
+        return self.r * self.x_col_sparsity * self.y_row_sparsity
 
     def contains_supports(self, sx: np.ndarray, sy: np.ndarray) -> bool:
         """Whether supports of shapes (m, r), (r, n) respect the per-column/per-row bounds."""
         sx = as_support(sx)
         sy = as_support(sy)
         return (sx.shape == (self.m, self.r) and sy.shape == (self.r, self.n)
-                and bool((sx.sum(axis=0) <= self.x_col).all())
-                and bool((sy.sum(axis=1) <= self.y_row).all()))
+                and bool((sx.sum(axis=0) <= self.x_col_sparsity).all())
+                and bool((sy.sum(axis=1) <= self.y_row_sparsity).all()))
 
 
 def tight_family(m: int, n: int, x_col_sparsity: int, y_row_sparsity: int, r: Optional[int] = None) -> SparsityFamily:
@@ -237,7 +237,7 @@ def family_of_factors(sx: np.ndarray, sy: np.ndarray, x_col_sparsity: Optional[i
     the largest row count of ``sy``, ``r`` = the number of columns of ``sx``.
 
     >>> f = family_of_factors(np.eye(4, 2), np.ones((2, 3)))
-    >>> (f.m, f.n, f.r, f.x_col, f.y_row)
+    >>> (f.m, f.n, f.r, f.x_col_sparsity, f.y_row_sparsity)
     (4, 3, 2, 1, 3)
     """
     sx, sy = as_support(sx), as_support(sy)

@@ -34,8 +34,10 @@ class ButterflyResult:
     ``status``: ``factorized`` (``factors`` hold compact ``(N, 2)`` arrays with
     ``X_1 ⋯ X_L = Z·P^T``), ``no_factorization`` (``witness`` is a root block that is not
     rank one), or ``degenerate`` (a rank-one block vanished: the uniqueness theorem does
-    not apply; ``reason`` says where).  ``encoding`` is ``"elements"`` (field elements in
-    object arrays) or ``"exponents"`` (entries ``zeta_n^e``, ``n = conductor``).
+    not apply; ``reason`` says where).  ``encoding`` says how factor entries are stored:
+    ``"rational"`` or ``"cyclotomic"`` (field elements in object arrays) or
+    ``"roots_of_unity"`` (integer exponents ``e`` of ``zeta_n^e``, ``n = conductor``) — the
+    names certificates use.
     """
 
     status: str
@@ -43,7 +45,7 @@ class ButterflyResult:
     tree: Tree
     perm: np.ndarray
     factors: list = field(default_factory=list)
-    encoding: str = "elements"
+    encoding: str = "rational"
     conductor: int = 1
     witness: Optional[BlockWitness] = None
     reason: str = ""
@@ -54,7 +56,7 @@ class ButterflyResult:
 
     def dense_factors(self) -> list[np.ndarray]:
         """The factors as dense object (or exponent, -1 off the support) arrays."""
-        zero = -1 if self.encoding == "exponents" else flint.fmpq(0)
+        zero = -1 if self.encoding == "roots_of_unity" else flint.fmpq(0)
         return [to_dense(f, self.L, l, l, zero) for l, f in enumerate(self.factors, start=1)]
 
 
@@ -171,7 +173,8 @@ def factor_exact(matrix: ExactMatrix, perm: Union[None, str, Sequence[int]] = No
             for j in range(m):
                 elements[i, j] = matrix.entry(i, j)
     root = np.ascontiguousarray(elements[:, order])
-    return _run(root, m, tree_obj, order, rank_one_elements, "elements", 1)
+    encoding = "rational" if matrix.field is QQ else "cyclotomic"
+    return _run(root, m, tree_obj, order, rank_one_elements, encoding, 1)
 
 
 def factor_exponents(exponents: np.ndarray, conductor: int, perm: Union[None, str, Sequence[int]] = None,
@@ -196,7 +199,7 @@ def factor_exponents(exponents: np.ndarray, conductor: int, perm: Union[None, st
     step = max(1, (1 << 22) // N)
     for r0 in range(0, N, step):  # stream the column permutation by row chunks
         root[r0:r0 + step] = exponents[r0:r0 + step][:, order] % conductor
-    return _run(root, N, tree_obj, order, lambda w, k0: rank_one_exponents(w, conductor, k0), "exponents", conductor)
+    return _run(root, N, tree_obj, order, lambda w, k0: rank_one_exponents(w, conductor, k0), "roots_of_unity", conductor)
 
 
 def dft_root_exponents(N: int, perm: np.ndarray) -> np.ndarray:
@@ -217,7 +220,7 @@ def factor_dft(N: int, tree: Union[str, Tree, Any] = "balanced") -> ButterflyRes
 
     >>> res = factor_dft(16)
     >>> res.status, res.encoding, res.conductor
-    ('factorized', 'exponents', 16)
+    ('factorized', 'roots_of_unity', 16)
     """
     L = log2_size(N)
     tree_obj = tree if isinstance(tree, Tree) else make_tree(tree, L)
@@ -226,7 +229,7 @@ def factor_dft(N: int, tree: Union[str, Tree, Any] = "balanced") -> ButterflyRes
     ensure_fits(4 * N * N + (64 << 20), f"the exact DFT butterfly factorization of size {N}")
     order = resolve_perm("bitrev", N)
     root = dft_root_exponents(N, order)
-    return _run(root, N, tree_obj, order, lambda w, k0: rank_one_exponents(w, N, k0), "exponents", N)
+    return _run(root, N, tree_obj, order, lambda w, k0: rank_one_exponents(w, N, k0), "roots_of_unity", N)
 
 
 def factor_hadamard(N: int, tree: Union[str, Tree, Any] = "balanced") -> ButterflyResult:
@@ -240,4 +243,4 @@ def factor_hadamard(N: int, tree: Union[str, Tree, Any] = "balanced") -> Butterf
         parity ^= (bits & 1).astype(np.int16)
         bits >>= 1
     order = resolve_perm(None, N)
-    return _run(parity, N, tree_obj, order, lambda w, k0: rank_one_exponents(w, 2, k0), "exponents", 2)
+    return _run(parity, N, tree_obj, order, lambda w, k0: rank_one_exponents(w, 2, k0), "roots_of_unity", 2)
