@@ -18,8 +18,9 @@ import time
 
 from ..errors import InputError
 from ..io.arrays import load_npy
-from ..io.files import write_json
-from .common import add_json_flag, emit, subgroup
+from ..resources import MAX_BUTTERFLY_N
+from .common import (add_json_flag, add_output, emit, int_range, perm_spec, seed, subgroup, tolerance, tree_spec,
+                     write_output_bytes, write_certificate)
 
 TREE_HELP = "tree of splits: balanced (default), left, right, or a nested JSON list such as '[[1,2],[3,4]]'"
 
@@ -29,21 +30,22 @@ def register(sub, groups) -> None:
     p = certify.add_parser("butterfly", help="exact butterfly factorization with a uniqueness certificate",
                            description=__doc__.split("\n\n")[1].split("- ``exactid factor")[0])
     p.add_argument("--matrix", choices=["dft", "hadamard", "random"], help="named matrix")
-    p.add_argument("--n", type=int, metavar="N", help="size N = 2^L")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="seed for --matrix random (default 0)")
+    p.add_argument("--n", type=butterfly_size, metavar="N", help=f"size N = 2^L, 2 <= N <= {MAX_BUTTERFLY_N}")
+    p.add_argument("--seed", type=seed, default=0, metavar="S", help="seed for --matrix random (default 0)")
     p.add_argument("--input", metavar="FILE", help="an explicit matrix (JSON, or integer .npy) instead of --matrix")
-    p.add_argument("--perm", default=None, metavar="P", help="with --input: bitrev, identity (default) or a JSON list")
-    p.add_argument("--tree", default="balanced", metavar="T", help=TREE_HELP)
-    p.add_argument("-o", "--output", metavar="OUT", help="write the certificate (.json or .json.gz)")
+    p.add_argument("--perm", type=perm_spec, default=None, metavar="P",
+                   help="with --input: bitrev, identity (default) or a JSON list")
+    p.add_argument("--tree", type=tree_spec, default="balanced", metavar="T", help=TREE_HELP)
+    add_output(p, "OUT", "write the certificate (.json or .json.gz)")
     add_json_flag(p)
     p.set_defaults(func=run_certify)
 
     factor = subgroup(sub, groups, "factor", "factorize a matrix (floating point)")
     f = factor.add_parser("butterfly", help="float butterfly factorization of a .npy matrix")
     f.add_argument("input", metavar="IN.npy", help="square real or complex matrix of size 2^L")
-    f.add_argument("--perm", default=None, metavar="P", help="bitrev, identity (default) or a JSON list")
-    f.add_argument("--tree", default="balanced", metavar="T", help=TREE_HELP)
-    f.add_argument("-o", "--output", metavar="OUT.npz", required=True, help="compact factors (.npz)")
+    f.add_argument("--perm", type=perm_spec, default=None, metavar="P", help="bitrev, identity (default) or a JSON list")
+    f.add_argument("--tree", type=tree_spec, default="balanced", metavar="T", help=TREE_HELP)
+    add_output(f, "OUT.npz", "compact factors (.npz)", required=True)
     add_json_flag(f)
     f.set_defaults(func=run_factor)
 
@@ -51,22 +53,25 @@ def register(sub, groups) -> None:
     c = crossval.add_parser("butterfly", help="compare float butterfly factors with the exact ones up to scalings")
     c.add_argument("factors", metavar="FACTORS.npz")
     c.add_argument("--matrix", choices=["dft", "hadamard"], required=True)
-    c.add_argument("--n", type=int, metavar="N", required=True)
-    c.add_argument("--tol", type=float, default=1e-8, metavar="T",
+    c.add_argument("--n", type=butterfly_size, metavar="N", required=True)
+    c.add_argument("--tol", type=tolerance, default=1e-8, metavar="T",
                    help="tolerance on the aligned entrywise deviation (default 1e-8)")
     add_json_flag(c)
     c.set_defaults(func=run_crossval)
 
 
-def _perm_arg(text):
-    if text is None or text in ("bitrev", "identity"):
-        return text
-    import json
+def butterfly_size(text: str) -> int:
+    """--n: a power of two in 2..MAX_BUTTERFLY_N (the checker's limit)."""
+    import argparse
 
-    try:
-        return json.loads(text)
-    except ValueError:
-        raise InputError(f"--perm must be bitrev, identity or a JSON list, got {text!r}") from None
+    value = int_range(2, MAX_BUTTERFLY_N, "the butterfly size N")(text)
+    if value & (value - 1):
+        raise argparse.ArgumentTypeError(f"the butterfly size N must be a power of 2, got {value}")
+    return value
+
+
+def _perm_arg(value):
+    return value  # parsed and bounded at parse time by perm_spec
 
 
 def run_certify(args) -> int:
@@ -90,7 +95,7 @@ def run_certify(args) -> int:
         what = f"{matrix.nrows}x{matrix.ncols} matrix {args.input}"
     verdict = {"factorized": "identifiable", "no_factorization": "no_factorization"}.get(result.status, "undecided")
     if cert is not None and args.output:
-        write_json(args.output, cert)
+        write_certificate(args.output, cert)
     seconds = time.perf_counter() - start
     payload = {"verdict": verdict, "n": result.N, "tree": result.tree.to_json(), "seconds": round(seconds, 3)}
     if args.matrix:
@@ -114,12 +119,12 @@ def run_certify(args) -> int:
 
 
 def run_factor(args) -> int:
-    from ..factorization.butterfly_float import factor_float, save_npz
+    from ..factorization.butterfly_float import factor_float, npz_bytes
 
     start = time.perf_counter()
     matrix = load_npy(args.input)
     result = factor_float(matrix, _perm_arg(args.perm), args.tree)
-    save_npz(args.output, result)
+    write_output_bytes(args.output, npz_bytes(result))
     seconds = time.perf_counter() - start
     payload = {"verdict": "undecided", "reason": "floating-point factorization (not certified)",
                "relative_error": result.relative_error, "seconds": round(seconds, 3),

@@ -120,6 +120,19 @@ positive_float = float_range(0.0, low_open=True, what="a positive number")
 tolerance = float_range(0.0, low_open=True, what="a tolerance")
 
 
+def rational(text: str) -> str:
+    """An argparse type: a rational number ("p", "p/q" or a finite decimal), returned as text."""
+    from fractions import Fraction
+
+    if len(text) > 200:
+        raise argparse.ArgumentTypeError(f"expected a rational number of at most 200 characters, got {len(text)}")
+    try:
+        Fraction(text.strip())
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"expected a rational number such as -1 or 3/2, got {text[:40]!r}") from None
+    return text.strip()
+
+
 # --------------------------------------------------------------------------- trees and permutations
 def _bounded_json(text: str, flag: str) -> Any:
     if len(text) > MAX_ARGUMENT_CHARS:

@@ -5,18 +5,18 @@ from __future__ import annotations
 import time
 
 from ..certify.equivalence import equivalence_certificate
-from ..io.files import write_json
 from ..networks.equivalence import decide_equivalence
 from ..networks.format import load_network
-from .common import add_json_flag, emit
+from .common import add_json_flag, add_output, emit, int_range, write_certificate
 
 
 def register(sub, groups) -> None:
     p = sub.add_parser("equiv", help="exact equivalence of two networks (equivalent | not_equivalent | undecided)")
     p.add_argument("net1", metavar="NET1.json")
     p.add_argument("net2", metavar="NET2.json")
-    p.add_argument("-o", "--output", metavar="CERT", help="write the certificate (.json or .json.gz)")
-    p.add_argument("--precision", type=int, default=128, help="ball arithmetic precision in bits (default 128)")
+    add_output(p, "CERT", "write the certificate (.json or .json.gz)")
+    p.add_argument("--precision", type=int_range(16, 20000, "--precision"), default=128,
+                   help="ball arithmetic precision in bits, 16..20000 (default 128)")
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -32,7 +32,7 @@ def run(args) -> int:
     seconds = time.perf_counter() - start
     cert = equivalence_certificate(net1, net2, result, seconds)
     if cert is not None and args.output:
-        write_json(args.output, cert)
+        write_certificate(args.output, cert)
     payload = {"verdict": result.verdict, "reason": result.reason, "method": result.method,
                "seconds": round(seconds, 3)}
     text = f"{result.verdict}: {result.reason}"

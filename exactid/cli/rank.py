@@ -5,15 +5,14 @@ from __future__ import annotations
 import time
 
 from ..certify.rank import rank_certificate
-from ..io.files import write_json
 from ..io.matrices import load_matrix
-from .common import add_json_flag, emit
+from .common import add_json_flag, add_output, emit, write_certificate
 
 
 def register(sub, groups) -> None:
     p = sub.add_parser("rank", help="certified exact rank of a matrix (JSON or integer .npy)")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("-o", "--output", metavar="CERT", help="write the rank certificate (.json or .json.gz)")
+    add_output(p, "CERT", "write the rank certificate (.json or .json.gz)")
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -23,7 +22,7 @@ def run(args) -> int:
     matrix = load_matrix(args.file)
     cert, result = rank_certificate(matrix)
     if args.output:
-        write_json(args.output, cert)
+        write_certificate(args.output, cert)
     seconds = time.perf_counter() - start
     payload = {"verdict": "decided", "rank": result.rank, "certified": result.certified,
                "shape": list(matrix.shape), "field": matrix.field.name, "seconds": round(seconds, 3)}

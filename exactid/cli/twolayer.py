@@ -8,24 +8,26 @@ and X's column number) or, with ``--fixed-support``, the pair for its own suppor
 
 from __future__ import annotations
 
+import sys
 import time
 
 from ..errors import InputError
-from ..io.files import write_json
-from .common import add_json_flag, emit, subgroup
+from ..resources import MAX_NAMED_TWO_LAYER_N
+from .common import add_json_flag, add_output, emit, int_range, nonnegative_int, positive_int, sparsity, subgroup, write_certificate
 
 
 def _add_options(p) -> None:
     p.add_argument("--matrix", metavar="NAME", help="named product: dft, dct2, dst2, dct4, hadamard")
-    p.add_argument("--n", type=int, metavar="N", help="size of the named matrix")
+    p.add_argument("--n", type=int_range(1, MAX_NAMED_TWO_LAYER_N, "the size N"), metavar="N",
+                   help=f"size of the named matrix (1..{MAX_NAMED_TWO_LAYER_N}, the checker's limit)")
     p.add_argument("--x", metavar="X.json", help="left factor X (matrix file)")
     p.add_argument("--y", metavar="Y.json", help="right factor Y (matrix file)")
     p.add_argument("--fixed-support", action="store_true", help="with --x/--y: decide for the fixed supports")
-    p.add_argument("--x-col-sparsity", type=int, metavar="K", help="at most K nonzeros per column of X")
-    p.add_argument("--y-row-sparsity", type=int, metavar="K2", help="at most K2 nonzeros per row of Y")
-    p.add_argument("--r", type=int, metavar="R", help="inner dimension (default: the tight count)")
+    p.add_argument("--x-col-sparsity", type=sparsity, metavar="K", help="at most K >= 1 nonzeros per column of X")
+    p.add_argument("--y-row-sparsity", type=sparsity, metavar="K2", help="at most K2 >= 1 nonzeros per row of Y")
+    p.add_argument("--r", type=positive_int, metavar="R", help="inner dimension (default: the tight count)")
     p.add_argument("--count", action="store_true", help="count all exact covers (can be slow)")
-    p.add_argument("--max-candidates", type=int, default=200_000, metavar="M",
+    p.add_argument("--max-candidates", type=nonnegative_int, default=200_000, metavar="M",
                    help="give up (undecided) beyond M candidate blocks (default 200000)")
     add_json_flag(p)
 
@@ -35,12 +37,12 @@ def register(sub, groups) -> None:
     p = certify.add_parser("two-layer", help="two-layer sparse factorization identifiability",
                            description=__doc__.split("\n\n")[1])
     _add_options(p)
-    p.add_argument("-o", "--output", metavar="OUT", help="write the certificate (.json or .json.gz)")
+    add_output(p, "OUT", "write the certificate (.json or .json.gz)")
     p.set_defaults(func=run_certify)
     draw = subgroup(sub, groups, "draw", "draw pictures (needs the optional extra 'plot')")
     d = draw.add_parser("two-layer", help="draw Z's support with the rank-one blocks (or fixed supports)")
     _add_options(d)
-    d.add_argument("-o", "--output", metavar="FILE.png", required=True, help="picture to write")
+    add_output(d, "FILE.png", "picture to write", required=True)
     d.set_defaults(func=run_draw)
 
 
@@ -108,7 +110,7 @@ def run_certify(args) -> int:
                                "intersecting": a.intersecting, "completable": a.completable,
                                "order": a.order, "stuck": a.stuck, "verdict_for_all_pairs": a.verdict}
     if args.output and cert is not None:
-        write_json(args.output, cert)
+        write_certificate(args.output, cert)
         payload["certificate"] = args.output
     text = f"{result.verdict}: {result.reason}"
     if kind == "family" and result.count is not None:
@@ -125,10 +127,11 @@ def run_draw(args) -> int:
     require_matplotlib()  # fail fast, before any computation
     kind, result, _, info = _decide(args)
     title = f"{args.matrix}({args.n})" if args.matrix else "X Y"
+    target = sys.stdout.buffer if args.output == "-" else args.output
     if kind == "fixed":
-        draw_overlaps(info[0], info[1], args.output, f"{title}: {result.verdict}")
+        draw_overlaps(info[0], info[1], target, f"{title}: {result.verdict}")
     else:
         blocks = result.covers[0] if result.covers else []
-        draw_cover(info, blocks, args.output, f"{title}: {result.verdict}")
+        draw_cover(info, blocks, target, f"{title}: {result.verdict}")
     emit(args, {"verdict": result.verdict, "picture": args.output}, f"{result.verdict}; picture written to {args.output}")
     return 0

@@ -44,7 +44,7 @@ def _field_of(data: dict, source: str):
     if "n" in data:
         n = data["n"]
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_CONDUCTOR:
-            raise InputError(f"{source}: 'n' must be an integer in 1..{MAX_CONDUCTOR}, got {str(n)[:30]}")
+            raise InputError(f"{source}: 'n' must be an integer >= 1 and <= {MAX_CONDUCTOR}, got {str(n)[:30]}")
         return CyclotomicField(n)
     return QQ
 
