@@ -18,7 +18,9 @@ import time
 
 from ..errors import InputError
 from ..io.arrays import load_npy
-from .common import add_json_flag, emit, subgroup
+from ..resources import MAX_BUTTERFLY_N
+from .common import (add_json_flag, add_output, emit, int_range, perm_spec, seed, subgroup, tolerance, tree_spec,
+                     write_certificate, write_output_bytes)
 
 CERTIFY_DESCRIPTION = (
     "Exact hierarchical butterfly factorization of the DFT (with bit reversal), the Hadamard matrix or a product "
@@ -33,12 +35,13 @@ def register(sub, groups) -> None:
     p = certify.add_parser("butterfly", help="exact butterfly factorization with a uniqueness certificate",
                            description=CERTIFY_DESCRIPTION)
     p.add_argument("--matrix", choices=["dft", "hadamard", "random"], help="named matrix")
-    p.add_argument("--n", type=int, metavar="N", help="size N = 2^L")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="seed for --matrix random (default 0)")
+    p.add_argument("--n", type=butterfly_size, metavar="N", help=f"size N = 2^L, 2 <= N <= {MAX_BUTTERFLY_N}")
+    p.add_argument("--seed", type=seed, default=0, metavar="S", help="seed for --matrix random (default 0)")
     p.add_argument("--input", metavar="FILE", help="an explicit matrix (JSON, or integer .npy) instead of --matrix")
-    p.add_argument("--perm", default=None, metavar="P", help="with --input: bitrev, identity (default) or a JSON list")
-    p.add_argument("--tree", default="balanced", metavar="T", help=TREE_HELP)
-    p.add_argument("-o", "--output", metavar="OUT", help="write the certificate (.json or .json.gz)")
+    p.add_argument("--perm", type=perm_spec, default=None, metavar="P",
+                   help="with --input: bitrev, identity (default) or a JSON list")
+    p.add_argument("--tree", type=tree_spec, default="balanced", metavar="T", help=TREE_HELP)
+    add_output(p, "OUT", "write the certificate (.json or .json.gz)")
     add_json_flag(p)
     p.set_defaults(func=run_certify)
 
@@ -46,9 +49,9 @@ def register(sub, groups) -> None:
     f = factor.add_parser("butterfly", help="float butterfly factorization of a .npy matrix",
                           description="Floating-point butterfly factorization (the same hierarchical algorithm with top singular pairs) of a square real or complex .npy matrix of size 2^L; writes the compact factors (.npz) and prints the relative error. Not certified.")
     f.add_argument("input", metavar="IN.npy", help="square real or complex matrix of size 2^L")
-    f.add_argument("--perm", default=None, metavar="P", help="bitrev, identity (default) or a JSON list")
-    f.add_argument("--tree", default="balanced", metavar="T", help=TREE_HELP)
-    f.add_argument("-o", "--output", metavar="OUT.npz", required=True, help="compact factors (.npz)")
+    f.add_argument("--perm", type=perm_spec, default=None, metavar="P", help="bitrev, identity (default) or a JSON list")
+    f.add_argument("--tree", type=tree_spec, default="balanced", metavar="T", help=TREE_HELP)
+    add_output(f, "OUT.npz", "compact factors (.npz)", required=True)
     add_json_flag(f)
     f.set_defaults(func=run_factor)
 
@@ -57,22 +60,25 @@ def register(sub, groups) -> None:
                             description="Compare float butterfly factors (.npz, or a pyfaust Faust) with the exact factors of the DFT or Hadamard matrix after diagonal alignment: equivalent or not_equivalent within the tolerance, with the largest deviation and the entries outside the supports.")
     c.add_argument("factors", metavar="FACTORS.npz")
     c.add_argument("--matrix", choices=["dft", "hadamard"], required=True)
-    c.add_argument("--n", type=int, metavar="N", required=True)
-    c.add_argument("--tol", type=float, default=1e-8, metavar="T",
+    c.add_argument("--n", type=butterfly_size, metavar="N", required=True)
+    c.add_argument("--tol", type=tolerance, default=1e-8, metavar="T",
                    help="tolerance on the aligned entrywise deviation (default 1e-8)")
     add_json_flag(c)
     c.set_defaults(func=run_crossval)
 
 
-def _perm_arg(text):
-    if text is None or text in ("bitrev", "identity"):
-        return text
-    import json
+def butterfly_size(text: str) -> int:
+    """--n: a power of two in 2..MAX_BUTTERFLY_N (the checker's limit)."""
+    import argparse
 
-    try:
-        return json.loads(text)
-    except ValueError:
-        raise InputError(f"--perm must be bitrev, identity or a JSON list, got {text!r}") from None
+    value = int_range(2, MAX_BUTTERFLY_N, "the butterfly size N")(text)
+    if value & (value - 1):
+        raise argparse.ArgumentTypeError(f"the butterfly size N must be a power of 2, got {value}")
+    return value
+
+
+def _perm_arg(value):
+    return value  # parsed and bounded at parse time by perm_spec
 
 
 def run_certify(args) -> int:
@@ -96,7 +102,7 @@ def run_certify(args) -> int:
         what = f"{matrix.nrows}x{matrix.ncols} matrix {args.input}"
     written = res.certificate is not None and args.output
     if written:
-        res.save(args.output)
+        write_certificate(args.output, res.certificate)
     seconds = time.perf_counter() - start
     payload = {"verdict": res.verdict, "n": res.n, "tree": res.tree, "seconds": round(seconds, 3)}
     if args.matrix:
@@ -116,12 +122,12 @@ def run_certify(args) -> int:
 
 
 def run_factor(args) -> int:
-    from ..factorization.butterfly_float import factor_float, save_npz
+    from ..factorization.butterfly_float import factor_float, npz_bytes
 
     start = time.perf_counter()
     matrix = load_npy(args.input)
     result = factor_float(matrix, _perm_arg(args.perm), args.tree)
-    save_npz(args.output, result)
+    write_output_bytes(args.output, npz_bytes(result))
     seconds = time.perf_counter() - start
     payload = {"verdict": "undecided", "reason": "floating-point factorization (not certified)",
                "relative_error": result.relative_error, "seconds": round(seconds, 3),

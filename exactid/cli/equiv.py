@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from ..networks.format import load_network
-from .common import add_json_flag, emit
+from .common import add_json_flag, add_output, emit, int_range, write_certificate
 
 
 def register(sub, groups) -> None:
@@ -13,8 +13,9 @@ def register(sub, groups) -> None:
                        description="Do two networks compute the same function? equivalent comes with the symmetry operations mapping both onto the same parameters, not_equivalent with a rational input where ball-arithmetic enclosures of the outputs are disjoint; otherwise undecided.")
     p.add_argument("net1", metavar="NET1.json")
     p.add_argument("net2", metavar="NET2.json")
-    p.add_argument("-o", "--output", metavar="CERT", help="write the certificate (.json or .json.gz)")
-    p.add_argument("--precision", type=int, default=128, help="ball arithmetic precision in bits (default 128)")
+    add_output(p, "CERT", "write the certificate (.json or .json.gz)")
+    p.add_argument("--precision", type=int_range(16, 20000, "--precision"), default=128,
+                   help="ball arithmetic precision in bits, 16..20000 (default 128)")
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -32,7 +33,7 @@ def run(args) -> int:
     seconds = time.perf_counter() - start
     written = res.certificate is not None and args.output
     if written:
-        res.save(args.output)
+        write_certificate(args.output, res.certificate)
     payload = {"verdict": res.verdict, "reason": res.reason, "method": res.method, "seconds": round(seconds, 3)}
     text = f"{res.verdict}: {res.reason}"
     if res.verdict == "equivalent":

@@ -6,7 +6,7 @@ import time
 
 from ..api.matrices import rank
 from ..io.matrices import load_matrix
-from .common import add_json_flag, emit
+from .common import add_json_flag, add_output, emit, write_certificate
 
 
 def register(sub, groups) -> None:
@@ -14,7 +14,7 @@ def register(sub, groups) -> None:
                        description="Certified exact rank of a matrix over Q or Q(zeta_n): a nonzero minor modulo a "
                                    "prime proves the lower bound, verified kernel vectors the upper bound.")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("-o", "--output", metavar="CERT", help="write the rank certificate (.json or .json.gz)")
+    add_output(p, "CERT", "write the rank certificate (.json or .json.gz)")
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -24,7 +24,7 @@ def run(args) -> int:
     matrix = load_matrix(args.file)
     result = rank(matrix)
     if args.output:
-        result.save(args.output)
+        write_certificate(args.output, result.certificate)
     seconds = time.perf_counter() - start
     payload = {"verdict": result.verdict, "rank": result.rank, "certified": result.verdict,
                "shape": list(matrix.shape), "field": result.field, "seconds": round(seconds, 3)}

@@ -8,10 +8,12 @@ and X's column number) or, with ``--fixed-support``, the pair for its own suppor
 
 from __future__ import annotations
 
+import sys
 import time
 
 from ..errors import InputError
-from .common import add_json_flag, emit, subgroup
+from ..resources import MAX_NAMED_TWO_LAYER_N
+from .common import add_json_flag, add_output, emit, int_range, nonnegative_int, positive_int, sparsity, subgroup, write_certificate
 
 
 CERTIFY_DESCRIPTION = (
@@ -24,15 +26,16 @@ CERTIFY_DESCRIPTION = (
 
 def _add_options(p) -> None:
     p.add_argument("--matrix", metavar="NAME", help="named product: dft, dct2, dst2, dct4, hadamard")
-    p.add_argument("--n", type=int, metavar="N", help="size of the named matrix")
+    p.add_argument("--n", type=int_range(1, MAX_NAMED_TWO_LAYER_N, "the size N"), metavar="N",
+                   help=f"size of the named matrix (1..{MAX_NAMED_TWO_LAYER_N}, the checker's limit)")
     p.add_argument("--x", metavar="X.json", help="left factor X (matrix file)")
     p.add_argument("--y", metavar="Y.json", help="right factor Y (matrix file)")
     p.add_argument("--fixed-support", action="store_true", help="with --x/--y: decide for the fixed supports")
-    p.add_argument("--x-col-sparsity", type=int, metavar="K", help="at most K nonzeros per column of X")
-    p.add_argument("--y-row-sparsity", type=int, metavar="K2", help="at most K2 nonzeros per row of Y")
-    p.add_argument("--r", type=int, metavar="R", help="inner dimension (default: the tight count)")
+    p.add_argument("--x-col-sparsity", type=sparsity, metavar="K", help="at most K >= 1 nonzeros per column of X")
+    p.add_argument("--y-row-sparsity", type=sparsity, metavar="K2", help="at most K2 >= 1 nonzeros per row of Y")
+    p.add_argument("--r", type=positive_int, metavar="R", help="inner dimension (default: the tight count)")
     p.add_argument("--count", action="store_true", help="count all exact covers (can be slow)")
-    p.add_argument("--max-candidates", type=int, default=200_000, metavar="M",
+    p.add_argument("--max-candidates", type=nonnegative_int, default=200_000, metavar="M",
                    help="give up (undecided) beyond M candidate blocks (default 200000)")
     add_json_flag(p)
 
@@ -42,13 +45,13 @@ def register(sub, groups) -> None:
     p = certify.add_parser("two-layer", help="two-layer sparse factorization identifiability",
                            description=CERTIFY_DESCRIPTION)
     _add_options(p)
-    p.add_argument("-o", "--output", metavar="OUT", help="write the certificate (.json or .json.gz)")
+    add_output(p, "OUT", "write the certificate (.json or .json.gz)")
     p.set_defaults(func=run_certify)
     draw = subgroup(sub, groups, "draw", "draw pictures (needs the optional extra 'plot')")
     d = draw.add_parser("two-layer", help="draw Z's support with the rank-one blocks (or fixed supports)",
                         description="Draw the support of Z with the rank-one blocks of an exact cover, or the rank-one supports of fixed factors, to a PNG file (needs the optional extra plot).")
     _add_options(d)
-    d.add_argument("-o", "--output", metavar="FILE.png", required=True, help="picture to write")
+    add_output(d, "FILE.png", "picture to write", required=True)
     d.set_defaults(func=run_draw)
 
 
@@ -98,7 +101,7 @@ def run_certify(args) -> int:
                                "shared": [[i, j, side] for i, j, side, _ in a.shared],
                                "verdict_for_all_pairs": a.verdict}
     if args.output and cert is not None:
-        res.save(args.output)
+        write_certificate(args.output, res.certificate)
         payload["certificate"] = args.output
     text = f"{res.verdict}: {res.reason}"
     if kind == "family" and res.covers is not None:
@@ -115,13 +118,14 @@ def run_draw(args) -> int:
     require_matplotlib()  # fail fast, before any computation
     res = _decide(args)
     title = f"{args.matrix}({args.n})" if args.matrix else "X Y"
+    target = sys.stdout.buffer if args.output == "-" else args.output
     if res.kind == "fixed":
         from ..supports import support_of
 
         X, Y = res.factors
-        draw_overlaps(support_of(X), support_of(Y), args.output, f"{title}: {res.verdict}")
+        draw_overlaps(support_of(X), support_of(Y), target, f"{title}: {res.verdict}")
     else:
         blocks = res.details.covers[0] if res.details.covers else []
-        draw_cover(res.shape, blocks, args.output, f"{title}: {res.verdict}")
+        draw_cover(res.shape, blocks, target, f"{title}: {res.verdict}")
     emit(args, {"verdict": res.verdict, "picture": args.output}, f"{res.verdict}; picture written to {args.output}")
     return 0

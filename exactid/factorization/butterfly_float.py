@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import time
@@ -216,21 +217,20 @@ def _as_real(x: np.ndarray) -> np.ndarray:
     return x.view(np.float64) if np.iscomplexobj(x) else x
 
 
+def npz_bytes(result: FloatButterfly) -> bytes:
+    """The compact layout (see the module docstring) as the bytes of an ``.npz`` archive."""
+    buffer = io.BytesIO()
+    np.savez(buffer, format=np.array(NPZ_FORMAT), version=np.array(1), values=result.values,
+             perm=result.perm.astype(np.int64), tree=np.array(json.dumps(result.tree.to_json())),
+             relative_error=np.array(result.relative_error))
+    return buffer.getvalue()
+
+
 def save_npz(path: str, result: FloatButterfly) -> None:
-    """Write the compact layout (see the module docstring) atomically (no temporary file is left)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.tmp{os.getpid()}.npz")
-    try:
-        np.savez(tmp, format=np.array(NPZ_FORMAT), version=np.array(1), values=result.values,
-                 perm=result.perm.astype(np.int64), tree=np.array(json.dumps(result.tree.to_json())),
-                 relative_error=np.array(result.relative_error))
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """Write the compact layout atomically (a temporary file and a rename; none is left on failure)."""
+    from ..io.files import atomic_write_bytes
+
+    atomic_write_bytes(path, npz_bytes(result))
 
 
 def load_npz(path: str) -> FloatButterfly:

@@ -33,7 +33,11 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise InputError(f"directory does not exist: {directory}")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    _refuse_special(target)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise InputError(f"cannot write in {directory}: {exc.strerror or exc}") from None
     try:
         umask = os.umask(0)
         os.umask(umask)
@@ -42,6 +46,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        _refuse_special(target)  # checked again just before the rename: never replace a link or device
         os.replace(tmp, target)
     except BaseException:
         try:
@@ -49,6 +54,15 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def _refuse_special(target: Path) -> None:
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISREG(info.st_mode):
+        raise InputError(f"refusing to replace {target}: not a regular file")
 
 
 def write_json(path: str | os.PathLike, obj: Any) -> None:

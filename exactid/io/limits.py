@@ -7,6 +7,8 @@ can cost before it is refused with a one-line :class:`~exactid.errors.InputError
 
 from __future__ import annotations
 
+from ..resources import MAX_CONDUCTOR, MAX_MATRIX_COEFFICIENTS
+
 MAX_FILE_BYTES = 1 << 30
 """Largest user file read (bytes on disk)."""
 MAX_JSON_BYTES = 256 << 20
@@ -21,9 +23,9 @@ MAX_ARRAY_BYTES = 1 << 30
 """Largest array in a ``.npy`` file or ``.npz`` member (bytes once loaded)."""
 MAX_NPZ_MEMBERS = 64
 """Most members of one ``.npz`` archive."""
-MAX_ELEMENTS = 50_000_000
+MAX_ELEMENTS = MAX_MATRIX_COEFFICIENTS
 """Most scalar coefficients of one matrix (the checker's MAX_ENTRIES)."""
-MAX_CONDUCTOR = 1 << 16
+MAX_CONDUCTOR = MAX_CONDUCTOR
 """Largest conductor n of a cyclotomic field Q(zeta_n) (the checker's MAX_CONDUCTOR)."""
 MAX_TREE_DEPTH = 64
 """Deepest nesting of a --tree or --perm JSON argument."""

@@ -20,7 +20,6 @@ one pass, and the common denominator and the normalization use numpy's ``lcm``/`
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +44,7 @@ def _field_of(data: dict, source: str):
     if "n" in data:
         n = data["n"]
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_CONDUCTOR:
-            raise InputError(f"{source}: 'n' must be an integer in 1..{MAX_CONDUCTOR}, got {str(n)[:30]}")
+            raise InputError(f"{source}: 'n' must be an integer >= 1 and <= {MAX_CONDUCTOR}, got {str(n)[:30]}")
         return CyclotomicField(n)
     return QQ
 
@@ -107,7 +106,6 @@ def rationals_to_integers(values: list) -> tuple[np.ndarray, int]:
 
 
 _TYPE_CODES = {int: 0, str: 1, float: 2}
-_FRACTIONS = re.compile(r"(?:-?[0-9]{1,18}/[0-9]{1,18} )*")
 
 
 def _parse_fractions(texts: list) -> tuple[list, np.ndarray]:
@@ -119,13 +117,42 @@ def _parse_fractions(texts: list) -> tuple[list, np.ndarray]:
     """
     if max(map(len, texts)) > 2 * MAX_INT_DIGITS + 2:
         raise InputError(f"a matrix entry has more than {MAX_INT_DIGITS} digits")
-    joined = " ".join([t if "/" in t else t + "/1" for t in texts]) + " "
-    if _FRACTIONS.fullmatch(joined):
-        pairs = np.array(joined.replace("/", " ").split(), dtype=np.int64).reshape(-1, 2)
-        if pairs.shape[0] == len(texts) and (pairs[:, 1] > 0).all():
-            return pairs[:, 0].tolist(), pairs[:, 1]
+    joined = " ".join([t if "/" in t else t + "/1" for t in texts])
+    pairs = _fraction_pairs(joined, len(texts))
+    if pairs is not None:
+        return pairs[:, 0].tolist(), pairs[:, 1]
     exact = [_exact_pair(x) for x in texts]
     return [a for a, _ in exact], _ints([b for _, b in exact])
+
+
+def _fraction_pairs(joined: str, count: int):
+    """``count`` pairs (p, q) from "p/q p/q ..." when every token is -?digits/digits with q > 0,
+    checked with numpy on the bytes (no per-token Python work); None otherwise."""
+    try:
+        raw = joined.encode("ascii")
+    except UnicodeEncodeError:
+        return None
+    arr = np.frombuffer(raw, dtype=np.uint8)
+    digit = (arr >= 48) & (arr <= 57)
+    space, slash, minus = arr == 32, arr == 47, arr == 45
+    if not (digit | space | slash | minus).all() or int(slash.sum()) != count:
+        return None
+    before = np.concatenate(([32], arr[:-1]))  # the byte before each position (a space at the start)
+    after = np.concatenate((arr[1:], [32]))
+    is_digit = lambda b: (b >= 48) & (b <= 57)
+    if not (is_digit(before[slash]).all() and is_digit(after[slash]).all()):
+        return None
+    if not ((before[minus] == 32).all() and is_digit(after[minus]).all()):
+        return None
+    if (space & (before == 32)).any() or (arr[-1:] == 32).any():  # empty tokens
+        return None
+    try:
+        pairs = np.array(joined.replace("/", " ").split(), dtype=np.int64).reshape(-1, 2)
+    except (ValueError, OverflowError):
+        return None
+    if pairs.shape[0] != count or not (pairs[:, 1] > 0).all() or (np.abs(pairs) >= _SAFE).any():
+        return None
+    return pairs
 
 
 def _exact_pair(text: str) -> tuple[int, int]:
