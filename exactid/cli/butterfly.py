@@ -64,7 +64,7 @@ def butterfly_size(text: str) -> int:
     """--n: a power of two in 2..MAX_BUTTERFLY_N (the checker's limit)."""
     import argparse
 
-    value = int_range(2, MAX_BUTTERFLY_N, "the butterfly size N")(text)
+    value = int_range(2, MAX_BUTTERFLY_N, "the butterfly size N", lambda n: 16 * n * n)(text)
     if value & (value - 1):
         raise argparse.ArgumentTypeError(f"the butterfly size N must be a power of 2, got {value}")
     return value

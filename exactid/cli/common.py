@@ -78,13 +78,22 @@ def _integer(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected an integer, got {str(text)[:40]!r}") from None
 
 
-def int_range(low: int | None = None, high: int | None = None, what: str = "") -> Callable[[str], int]:
-    """An argparse type: an integer in ``[low, high]`` (either end open when None)."""
+def int_range(low: int | None = None, high: int | None = None, what: str = "",
+              estimate: Callable[[int], int] | None = None) -> Callable[[str], int]:
+    """An argparse type: an integer in ``[low, high]`` (either end open when None).
+
+    ``estimate(value)`` (bytes) is quoted when a value above ``high`` is refused.
+    """
     def parse(text: str) -> int:
         value = _integer(text)
         if (low is not None and value < low) or (high is not None and value > high):
             bounds = (f">= {low}" if high is None else f"<= {high}" if low is None else f"in {low}..{high}")
-            raise argparse.ArgumentTypeError(f"{what or 'value'} must be {bounds}, got {value}")
+            extra = ""
+            if estimate is not None and high is not None and value > high:
+                from ..resources import format_bytes
+
+                extra = f" (it would need about {format_bytes(estimate(value))})"
+            raise argparse.ArgumentTypeError(f"{what or 'value'} must be {bounds}, got {value}{extra}")
         return value
     parse.__name__ = what or "integer"
     return parse
