@@ -90,7 +90,7 @@ def run_certify(args) -> int:
     else:
         from ..io.matrices import load_matrix
 
-        matrix = load_matrix(args.input)
+        matrix = load_matrix(args.input, allow_empty=False)
         cert, result = certify_matrix(matrix, _perm_arg(args.perm), args.tree)
         what = f"{matrix.nrows}x{matrix.ncols} matrix {args.input}"
     verdict = {"factorized": "identifiable", "no_factorization": "no_factorization"}.get(result.status, "undecided")

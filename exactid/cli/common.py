@@ -245,6 +245,15 @@ def check_output_path(text: str) -> str:
     return text
 
 
+def folder_path(text: str) -> str:
+    """argparse type for an output folder: non-empty, and not an existing non-directory."""
+    if not text or not text.strip() or "\0" in text:
+        raise argparse.ArgumentTypeError("the folder name is empty")
+    if os.path.lexists(text) and not os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"{text} exists and is not a directory")
+    return text
+
+
 def output_path(text: str) -> str:
     """argparse type for ``-o``: :func:`check_output_path` at parse time."""
     try:

@@ -72,7 +72,7 @@ def _decide(args):
 
         if args.x is None or args.y is None:
             raise InputError("--x needs --y (and the reverse)")
-        X, Y = load_matrix(args.x), load_matrix(args.y)
+        X, Y = load_matrix(args.x, allow_empty=False), load_matrix(args.y, allow_empty=False)
         if X.ncols != Y.nrows:
             raise InputError(f"X is {X.nrows}x{X.ncols} and Y is {Y.nrows}x{Y.ncols}: inner dimensions differ")
         if X.field != Y.field:

@@ -259,11 +259,18 @@ def matrix_from_array(arr: np.ndarray, source: str = "input") -> ExactMatrix:
     return ExactMatrix(QQ, np.ascontiguousarray(num[None, :, :]), 1, normalized=True)
 
 
-def load_matrix(path: str) -> ExactMatrix:
-    """Load a matrix file (``.json``, ``.json.gz`` or integer ``.npy``) through the input layer."""
+def load_matrix(path: str, allow_empty: bool = True) -> ExactMatrix:
+    """Load a matrix file (``.json``, ``.json.gz`` or integer ``.npy``) through the input layer.
+
+    ``allow_empty=False`` refuses matrices with no rows or no columns.
+    """
     p = Path(path)
     if p.suffix == ".npy":
-        return matrix_from_array(load_npy(p), str(p))
-    data = read_json(p)
-    with paused_gc():
-        return matrix_from_json(data, str(p))
+        matrix = matrix_from_array(load_npy(p), str(p))
+    else:
+        data = read_json(p)
+        with paused_gc():
+            matrix = matrix_from_json(data, str(p))
+    if not allow_empty and 0 in matrix.shape:
+        raise ShapeError(f"{p}: the matrix is empty ({matrix.nrows}x{matrix.ncols})")
+    return matrix
