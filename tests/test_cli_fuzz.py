@@ -261,7 +261,7 @@ def with_output(argv_files, output):
     argv, files = argv_files
     if output is None:
         return argv, files, None
-    created = output if output not in ("", ".", "-", "/dev/null", "fifo", "in.json") and "/" not in output else None
+    created = output if output not in ("", ".", "-", "/dev/null", "fifo") and "/" not in output else None
     return argv + ["-o", output], files, created
 
 
