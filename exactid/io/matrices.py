@@ -91,7 +91,9 @@ def rationals_to_integers(values: list) -> tuple[np.ndarray, int]:
         else:
             big_dens[i] = b
     num = _ints(values)
-    den = math.lcm(*(int(u) for u in np.unique(dens)), *big_dens.values())
+    # denominators other than 1 sit only where strings and floats were: no sort of the whole array
+    special = np.flatnonzero(codes)
+    den = math.lcm(*(int(u) for u in np.unique(dens[special])), *big_dens.values())
     if den == 1:
         return num, 1
     if num.dtype != object and not big_dens and den < _SAFE:
