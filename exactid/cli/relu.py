@@ -26,7 +26,7 @@ MAX_FUNCDIM_SEEDS = 100_000
 def register(sub, groups) -> None:
     certify = subgroup(sub, groups, "certify", "produce a certificate")
     p = certify.add_parser("relu", help="local identifiability of a ReLU network from samples (C_S / C_N)")
-    p.add_argument("--net", required=True, metavar="NET.json", help="network file (docs/networks.md)")
+    p.add_argument("--net", required=True, metavar="NET.json", help="network file (format in docs/relu.md)")
     p.add_argument("--samples", required=True, metavar="X.json", help='sample file {"X": [[...], ...]}')
     add_output(p, "OUT", "write the certificate (.json or .json.gz)")
     add_json_flag(p)
