@@ -26,7 +26,7 @@ CERTIFY_DESCRIPTION = (
 
 def _add_options(p) -> None:
     p.add_argument("--matrix", metavar="NAME", help="named product: dft, dct2, dst2, dct4, hadamard")
-    p.add_argument("--n", type=int_range(1, MAX_NAMED_TWO_LAYER_N, "the size N"), metavar="N",
+    p.add_argument("--n", type=int_range(1, MAX_NAMED_TWO_LAYER_N, "the size N", lambda n: 24 * n * n), metavar="N",
                    help=f"size of the named matrix (1..{MAX_NAMED_TWO_LAYER_N}, the checker's limit)")
     p.add_argument("--x", metavar="X.json", help="left factor X (matrix file)")
     p.add_argument("--y", metavar="Y.json", help="right factor Y (matrix file)")
@@ -75,7 +75,7 @@ def _decide(args):
                          max_candidates=args.max_candidates)
     if args.x is None or args.y is None:
         raise InputError("--x needs --y (and the reverse)")
-    X, Y = load_matrix(args.x), load_matrix(args.y)
+    X, Y = load_matrix(args.x, allow_empty=False), load_matrix(args.y, allow_empty=False)
     if args.fixed_support:
         return two_layer(X=X, Y=Y, fixed_support=True)
     overrides = {k: v for k, v in sparsities.items() if v is not None}

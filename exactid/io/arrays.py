@@ -27,16 +27,16 @@ _ERRORS = (OSError, ValueError, EOFError, TypeError, KeyError, zipfile.BadZipFil
 
 def _kind(head: bytes) -> str:
     if not head:
-        return "empty file"
+        return "an empty file"
     if head.startswith(NPY_MAGIC):
-        return ".npy array"
+        return "a .npy array"
     if head.startswith(ZIP_MAGIC) or head.startswith(b"PK\x05\x06"):
-        return ".npz archive"
+        return "a .npz archive"
     if head.startswith(b"\x1f\x8b"):
-        return "gzip file"
+        return "a gzip file"
     if head.lstrip()[:1] in (b"{", b"["):
-        return "JSON file"
-    return "file of unknown type"
+        return "a JSON file"
+    return "a file of unknown type"
 
 
 def _check_header(fh, source: str, size: int) -> tuple[tuple[int, ...], np.dtype]:
@@ -78,7 +78,7 @@ def load_npy(path: str | os.PathLike) -> np.ndarray:
     with _open_regular(p) as fh:
         head = fh.read(8)
         if not head.startswith(NPY_MAGIC):
-            raise InputError(f"{p}: expected a .npy array, got a {_kind(head)}")
+            raise InputError(f"{p}: expected a .npy array, got {_kind(head)}")
         fh.seek(0)
         try:
             _check_header(fh, str(p), os.fstat(fh.fileno()).st_size)
@@ -99,7 +99,7 @@ def load_npz(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str,
     with _open_regular(p) as fh:
         head = fh.read(8)
         if not head.startswith(ZIP_MAGIC):
-            raise InputError(f"{p}: expected a .npz archive, got a {_kind(head)}")
+            raise InputError(f"{p}: expected a .npz archive, got {_kind(head)}")
         fh.seek(0)
         try:
             with zipfile.ZipFile(fh) as archive:
