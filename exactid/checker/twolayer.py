@@ -19,8 +19,8 @@ def product_matrix(claim: dict, data: dict) -> RootSums:
     if isinstance(spec, dict):
         size = integer(spec.get("n"), "matrix.n")
         require(1 <= size <= 2048, "named sizes beyond 2048 are outside the checker's limits")
-        c, terms, den = root_sum_terms(spec.get("name"), size)
-        return RootSums(c, np.stack([e for e, _ in terms]), np.stack([v for _, v in terms]), den)
+        conductor, terms, den = root_sum_terms(spec.get("name"), size)
+        return RootSums(conductor, np.stack([e for e, _ in terms]), np.stack([v for _, v in terms]), den)
     if spec == "data":
         return RootSums.from_cmatrix(decode(data.get("matrix")))
     raise Malformed("claim.matrix must be {'name', 'n'} or 'data'")
@@ -47,8 +47,8 @@ def check_family(doc: dict) -> str:
         raise Malformed("bad verdict or family parameters")
     require(r * k * kp == m * n or (verdict == "no_factorization" and r * k * kp < m * n),
             f"r k k' = {r * k * kp} is not the tight count {m * n} (nor below it for no_factorization)")
-    require(claim.get("shape") == [m, n] and claim.get("field") == field_name(Z.c),
-            f"claim.shape or claim.field is not Z's ({m}x{n} over {field_name(Z.c)})")
+    require(claim.get("shape") == [m, n] and claim.get("field") == field_name(Z.conductor),
+            f"claim.shape or claim.field is not Z's ({m}x{n} over {field_name(Z.conductor)})")
     nonzero, excluded, searched, covers, rank_one = False, set(), None, [], set()
     for idx, kind, step in steps_of(doc):
         with at_step(idx, kind):
@@ -108,9 +108,9 @@ def check_fixed(doc: dict) -> str:
     if not isinstance(data, dict):
         raise Malformed("'data' must be an object")
     X, Y = decode(data.get("X"), "X"), decode(data.get("Y"), "Y")
-    require(X.cols == Y.rows and X.n == Y.n, "X and Y do not chain")
+    require(X.cols == Y.rows and X.conductor == Y.conductor, "X and Y do not chain")
     SX, SY, r = support(X), support(Y), X.cols
-    require(claim.get("shape") == [X.rows, r, Y.cols] and claim.get("field") == field_name(X.n),
+    require(claim.get("shape") == [X.rows, r, Y.cols] and claim.get("field") == field_name(X.conductor),
             "claim.shape or claim.field is not the pair's")
     require(all(SX[:, i].any() and SY[i].any() for i in range(r)), "a component x_i y_i is zero (degenerate)")
     blocks = [np.outer(SX[:, i], SY[i]) for i in range(r)]
@@ -133,7 +133,7 @@ def check_fixed(doc: dict) -> str:
                 active.remove(i)
             elif kind == "two_solutions":
                 X2, Y2 = decode(step.get("X"), "X2"), decode(step.get("Y"), "Y2")
-                require((X2.rows, X2.cols, Y2.rows, Y2.cols, X2.n) == (X.rows, r, r, Y.cols, X.n), "shapes differ")
+                require((X2.rows, X2.cols, Y2.rows, Y2.cols, X2.conductor) == (X.rows, r, r, Y.cols, X.conductor), "shapes differ")
                 require(not (support(X2) & ~SX).any() and not (support(Y2) & ~SY).any(),
                         "the second pair leaves the supports")
                 require(equal(product(X2, Y2), product(X, Y)), "the products differ")
