@@ -57,7 +57,7 @@ def test_random_orbit_members_are_equivalent_with_valid_certificates(act, widths
         assert np.allclose(numpy_outputs(net, np.random.default_rng(0).normal(size=(20, widths[0])) * 2),
                            numpy_outputs(other, np.random.default_rng(0).normal(size=(20, widths[0])) * 2))
         certified(net, other, "equivalent")
-        # canonical forms are orbit invariants once ties (proportional units) are merged away
+        # canonical forms are orbit invariants once ties (proportional neurons) are merged away
         assert reduce_network(other)[0].to_json() == reduce_network(net)[0].to_json()
 
 
@@ -103,8 +103,8 @@ def test_small_perturbations_are_not_equivalent(act):
 
 
 def reducible_tanh_like(act: str) -> Network:
-    # unit 1 = -unit 0 (same up to the reflection), unit 2 dead, unit 3 constant with rational value,
-    # unit 4 a duplicate of unit 0, unit 5 constant with a transcendental value (kept)
+    # neuron 1 = -neuron 0 (same up to the reflection), neuron 2 dead, neuron 3 constant with rational value,
+    # neuron 4 a duplicate of neuron 0, neuron 5 constant with a transcendental value (kept)
     return Network.from_lists(act, [
         ([[1, 2], [-1, -2], [5, 1], [0, 0], [1, 2], [0, 0]], [1, -1, 3, 0, 1, "1/2"]),
         ([[2, 3, 0, 4, -1, 1], [1, 1, 0, 1, 1, 2]], [0, "1/3"])])
@@ -116,7 +116,7 @@ def test_sussmann_reduction_preserves_the_function(act):
     reasons = {r.reason for r in reducibility(net)}
     assert reasons == {"zero_outgoing", "zero_incoming", "equal_up_to_symmetry"}
     reduced, ops, found = sussmann_reduce(net)
-    assert reduced.widths == [2, 2, 2]  # the sign pair merged, dead and rational constant units gone
+    assert reduced.widths == [2, 2, 2]  # the sign pair merged, dead and rational constant neurons gone
     assert apply_operations(net, ops).to_json() == reduced.to_json()
     assert [r.reason for r in reducibility(reduced)] == ["zero_incoming"]  # tanh(1/2) cannot be folded over Q
     rng = random.Random(3)
@@ -317,7 +317,7 @@ def test_orbit_members_equivalent_for_random_seeds(act, widths, seed):
 
 
 def test_apply_symmetry_checks_membership_and_preserves_outputs():
-    from exactid.networks.actions import apply_symmetry, permute_units
+    from exactid.networks.actions import apply_symmetry, permute_neurons
 
     net = random_rational_network("logistic", (2, 3, 2), 12)
     flipped, op = apply_symmetry(net, 0, 1, (-1, 0, -1, 1))
@@ -327,7 +327,7 @@ def test_apply_symmetry_checks_membership_and_preserves_outputs():
         apply_symmetry(net, 0, 1, (-1, 0, -1, 0))  # the tanh reflection is not a logistic symmetry
     relu = random_rational_network("relu", (2, 3, 2), 12)
     scaled, _ = apply_symmetry(relu, 0, 2, ("7/3", 0, "7/3", 0))
-    permuted, _ = permute_units(scaled, 0, [2, 0, 1])
+    permuted, _ = permute_neurons(scaled, 0, [2, 0, 1])
     assert np.allclose(numpy_outputs(relu, X), numpy_outputs(permuted, X))
     with pytest.raises(DomainError):
         apply_symmetry(relu, 0, 0, (-1, 0, -1, 0))

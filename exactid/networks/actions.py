@@ -12,9 +12,9 @@ it change ``weights[l]``, ``biases[l]`` (incoming side) and ``weights[l+1]``, ``
 * ``remove_neuron`` {layer, neuron}: its outgoing column is zero (the layer keeps >= 1 neuron).
 * ``merge_neurons`` {layer, keep, drop}: identical incoming rows and biases; outgoing columns add.
 * ``fold_constant_neuron`` {layer, neuron}: zero incoming row and σ(β) rational; the constant
-  v σ(β) moves into the next bias and the outgoing column becomes zero (the unit is then dead).
+  v σ(β) moves into the next bias and the outgoing column becomes zero (the neuron is then dead).
 * ``zero_dead_neuron`` {layer, neuron}: the outgoing column is zero; the incoming row and bias
-  are set to zero (used for the last unit of a layer, which cannot be removed).
+  are set to zero (used for the last neuron of a layer, which cannot be removed).
 
 Network activations supported here: ``relu``, ``leaky_relu:P/Q``, ``hardtanh``, ``tanh``,
 ``logistic`` (``exp`` and others have no nontrivial rational symmetries; they are refused).
@@ -44,6 +44,9 @@ from .symmetries import PiecewiseLinear, activation
 
 Q = flint.fmpq
 NETWORK_ACTIVATIONS = ("relu", "leaky_relu:P/Q", "hardtanh", "tanh", "logistic")
+#: The operation kinds of :func:`apply_operation` (the step kinds of equivalence certificates).
+OPERATIONS = ("neuron_symmetry", "permute_neurons", "remove_neuron", "merge_neurons", "fold_constant_neuron",
+              "zero_dead_neuron")
 
 
 # --------------------------------------------------------------------------- activation facts
@@ -221,8 +224,8 @@ def apply_symmetry(net: Network, layer: int, neuron: int, symmetry: Any) -> tupl
     return apply_operations(net, [op]), op
 
 
-def permute_units(net: Network, layer: int, permutation: Sequence[int]) -> tuple[Network, dict]:
-    """Reorder the units of a hidden layer: new unit j is old unit ``permutation[j]``."""
+def permute_neurons(net: Network, layer: int, permutation: Sequence[int]) -> tuple[Network, dict]:
+    """Reorder the neurons of a hidden layer: new neuron j is old neuron ``permutation[j]``."""
     op = {"kind": "permute_neurons", "layer": layer, "permutation": [int(p) for p in permutation]}
     return apply_operations(net, [op]), op
 
@@ -277,9 +280,9 @@ def canonicalize_layer(params: Params, layer: int) -> list[dict]:
 def canonical_form(net: Network) -> tuple[Network, list[dict]]:
     """Canonical representative of the orbit of ``net`` and the operations reaching it.
 
-    Units are normalized (sign for tanh/logistic/hardtanh, scale by the first nonzero weight
+    Neurons are normalized (sign for tanh/logistic/hardtanh, scale by the first nonzero weight
     for relu-like σ), then sorted, layer by layer.  Two networks in the same orbit get identical
-    canonical forms whenever no two units of a layer have equal normalized incoming weights
+    canonical forms whenever no two neurons of a layer have equal normalized incoming weights
     (reduce first: see :mod:`exactid.networks.sussmann`).
     """
     params = Params(net)

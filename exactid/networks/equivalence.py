@@ -11,7 +11,7 @@ Verdicts (never a guess):
   separating point was found, or different activations).
 
 Exact decision for one hidden layer: tanh/logistic through Sussmann reduction (irreducible
-networks with the same function differ by permutations and sign flips; constant units are
+networks with the same function differ by permutations and sign flips; constant neurons are
 kept as tanh(β) for distinct |β|, which are linearly independent over Q with 1), relu and
 leaky relu through the hyperplane normal form f(x) = Σ_H μ_H relu(h_H·(x,1)) + affine(x),
 h_H normalized with first nonzero input weight +1: two such functions are equal iff all μ_H
@@ -119,7 +119,7 @@ def separating_point(net1: Network, net2: Network, tries: int = 200, seed: int =
 def relu_normal_form(net: Network) -> tuple[dict, list]:
     """For a one-hidden-layer relu-like network: ({h: μ_h}, affine rows).
 
-    σ(z) = s_L z + (s_R - s_L) relu(z) (kink at 0); a unit with weights (w, β) = s λ h,
+    σ(z) = s_L z + (s_R - s_L) relu(z) (kink at 0); a neuron with weights (w, β) = s λ h,
     λ > 0, s = ±1, h with first nonzero entry of w equal to 1, contributes λ relu(s h·x̃) =
     λ relu(h·x̃) - [s < 0] λ h·x̃.  Returns μ_h as tuples of output coefficients (zero ones
     dropped) and the affine part as rows (input coefficients, then constant).
@@ -136,7 +136,7 @@ def relu_normal_form(net: Network) -> tuple[dict, list]:
     for i in range(W1.nrows()):
         full = [W1[i, j] for j in range(n)] + [b1[i, 0]]
         lead = next((x for x in full[:n] if x != 0), None)
-        if lead is None:  # constant unit
+        if lead is None:  # constant neuron
             value = _to_q(act.pl(Fraction(int(full[n].p), int(full[n].q))))
             for o in range(k):
                 affine[o][n] += W2[o, i] * value
