@@ -127,16 +127,9 @@ def relu_box(net: Any, lo: Any = -1, hi: Any = 1) -> ReluBoxResult:
         raise InputError(f"bad box bounds: {exc}") from None
     cert = None
     if report.verdict != "undecided":
-        cert, _ = shallow_certificate(network, _bound(lo), _bound(hi), report)
+        cert, _ = shallow_certificate(network, lo, hi, report)
     return ReluBoxResult(report.verdict, report.reason, cert, report, condition=report.condition,
                          neurons=tuple(report.neurons), alternative=report.alternative)
-
-
-def _bound(value: Any) -> Any:
-    """A box end as ``fmpq`` (the one rational converter)."""
-    from ..domains.base import to_fmpq
-
-    return to_fmpq(value)
 
 
 def funcdim(net: Any, X: Any) -> FuncdimResult:

@@ -38,6 +38,7 @@ from typing import Any, Iterator, Optional, Sequence
 
 import flint
 
+from ..domains.base import to_fmpq
 from ..errors import DomainError, InputError, ResourceError
 from .format import Network
 from .symmetries import PiecewiseLinear, activation
@@ -62,8 +63,7 @@ class NetActivation:
     def rational_value(self, beta: Q) -> Optional[Q]:
         """σ(β) when it is rational (always for PL; tanh(0) = 0, logistic(0) = 1/2), else None."""
         if self.pl is not None:
-            v = self.pl(Fraction(int(beta.p), int(beta.q)))
-            return Q(v.numerator, v.denominator)
+            return to_fmpq(self.pl(Fraction(int(beta.p), int(beta.q))))
         if beta == 0:
             return Q(0) if self.name == "tanh" else Q(1, 2)
         return None  # σ(β) is transcendental for rational β != 0 (Lindemann)
@@ -115,19 +115,8 @@ class Params:
             del row[neuron]
 
 
-def _rat(value: Any) -> Q:
-    if isinstance(value, Q):
-        return value
-    if isinstance(value, Fraction):
-        return Q(value.numerator, value.denominator)
-    if isinstance(value, int):
-        return Q(value)
-    f = Fraction(str(value))
-    return Q(f.numerator, f.denominator)
-
-
 def enc(q: Any) -> Any:
-    q = _rat(q)
+    q = to_fmpq(q)
     return int(q.p) if q.q == 1 else f"{q.p}/{q.q}"
 
 
@@ -145,7 +134,7 @@ def apply_operation(params: Params, op: dict) -> None:
     if kind == "neuron_symmetry":
         i = op["neuron"]
         _check_hidden(params, layer, i)
-        a, b, c, d = (_rat(op[k]) for k in "abcd")
+        a, b, c, d = (to_fmpq(op[k]) for k in "abcd")
         if a == 0 or c == 0:
             raise DomainError("a symmetry needs a != 0 and c != 0")
         params.W[layer][i] = [a * w for w in params.W[layer][i]]
@@ -306,7 +295,7 @@ def group_elements_for_orbit(act: NetActivation, scalings: Sequence[Any]) -> lis
         return [(Q(1), Q(0), Q(1), Q(0)), (Q(-1), Q(0), c, d)]
     out = []
     for s in scalings:
-        s = _rat(s)
+        s = to_fmpq(s)
         if s == 0 or (act.normalizer == "scale" and s < 0):
             raise InputError(f"scaling {s} is not a symmetry of {act.name}")
         out.append((s, Q(0), abs(s), Q(0)))

@@ -29,6 +29,7 @@ from typing import Optional, Sequence
 
 import flint
 
+from ..domains.base import to_fmpq
 from ..errors import InputError
 from .actions import net_activation, same_parameters
 from .format import Network
@@ -56,11 +57,11 @@ def evaluate_exact(net: Network, x: Sequence[Q]) -> list[Q]:
     pl = net_activation(net.activation).pl
     if pl is None:
         raise InputError(f"{net.activation} networks are not evaluated exactly; use evaluate_ball")
-    values = [_rat(v) for v in x]
+    values = [to_fmpq(v) for v in x]
     for index, (w, b) in enumerate(zip(net.weights, net.biases)):
         z = [sum((w[i, j] * values[j] for j in range(w.ncols())), Q(0)) + b[i, 0] for i in range(w.nrows())]
         if index < net.depth - 1:
-            z = [_to_q(pl(Fraction(int(t.p), int(t.q)))) for t in z]
+            z = [to_fmpq(pl(Fraction(int(t.p), int(t.q)))) for t in z]
         values = z
     return values
 
@@ -72,7 +73,7 @@ def evaluate_ball(net: Network, x: Sequence[Q], prec: int = 128) -> list[flint.a
     old = flint.ctx.prec
     flint.ctx.prec = prec
     try:
-        values = [flint.arb(_rat(v)) for v in x]
+        values = [flint.arb(to_fmpq(v)) for v in x]
         for index, (w, b) in enumerate(zip(net.weights, net.biases)):
             z = [sum((flint.arb(w[i, j]) * values[j] for j in range(w.ncols())), flint.arb(0)) + flint.arb(b[i, 0])
                  for i in range(w.nrows())]
@@ -82,17 +83,6 @@ def evaluate_ball(net: Network, x: Sequence[Q], prec: int = 128) -> list[flint.a
         return values
     finally:
         flint.ctx.prec = old
-
-
-def _rat(v) -> Q:
-    if isinstance(v, Q):
-        return v
-    f = Fraction(v)
-    return Q(f.numerator, f.denominator)
-
-
-def _to_q(f: Fraction) -> Q:
-    return Q(f.numerator, f.denominator)
 
 
 def separating_point(net1: Network, net2: Network, tries: int = 200, seed: int = 0,
@@ -127,7 +117,7 @@ def relu_normal_form(net: Network) -> tuple[dict, list]:
     act = net_activation(net.activation)
     if net.depth != 2 or act.pl is None or len(act.pl.kinks) != 1 or act.pl.kinks[0] != 0:
         raise InputError("the relu normal form is for one-hidden-layer relu / leaky relu networks")
-    slope_left, slope_right = (_to_q(s) for s in act.pl.slopes)
+    slope_left, slope_right = (to_fmpq(s) for s in act.pl.slopes)
     jump = slope_right - slope_left
     W1, b1, W2, b2 = net.weights[0], net.biases[0], net.weights[1], net.biases[1]
     n, k = W1.ncols(), W2.nrows()
@@ -137,7 +127,7 @@ def relu_normal_form(net: Network) -> tuple[dict, list]:
         full = [W1[i, j] for j in range(n)] + [b1[i, 0]]
         lead = next((x for x in full[:n] if x != 0), None)
         if lead is None:  # constant neuron
-            value = _to_q(act.pl(Fraction(int(full[n].p), int(full[n].q))))
+            value = to_fmpq(act.pl(Fraction(int(full[n].p), int(full[n].q))))
             for o in range(k):
                 affine[o][n] += W2[o, i] * value
             continue
