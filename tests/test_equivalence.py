@@ -240,7 +240,7 @@ def test_tamper_remove_merge_fold_zero():
     bad = copy.deepcopy(cert)
     bad["data"]["network1"] = fold.to_json()
     bad["claim"]["widths"][0] = fold.widths
-    bad["steps"] = [{"kind": "fold_constant_neuron", "network": 1, "layer": 0, "neuron": 0}, {"kind": "same_parameters"}]
+    bad["steps"] = [{"kind": "fold_constant_neuron", "network": 1, "layer": 1, "neuron": 0}, {"kind": "same_parameters"}]
     rejected(bad, "not rational")
 
 
@@ -320,17 +320,17 @@ def test_apply_symmetry_checks_membership_and_preserves_outputs():
     from exactid.networks.actions import apply_symmetry, permute_neurons
 
     net = random_rational_network("logistic", (2, 3, 2), 12)
-    flipped, op = apply_symmetry(net, 0, 1, (-1, 0, -1, 1))
+    flipped, op = apply_symmetry(net, 1, 1, (-1, 0, -1, 1))
     X = np.random.default_rng(1).normal(size=(30, 2))
     assert np.allclose(numpy_outputs(net, X), numpy_outputs(flipped, X))
     with pytest.raises(DomainError):
-        apply_symmetry(net, 0, 1, (-1, 0, -1, 0))  # the tanh reflection is not a logistic symmetry
+        apply_symmetry(net, 1, 1, (-1, 0, -1, 0))  # the tanh reflection is not a logistic symmetry
     relu = random_rational_network("relu", (2, 3, 2), 12)
-    scaled, _ = apply_symmetry(relu, 0, 2, ("7/3", 0, "7/3", 0))
-    permuted, _ = permute_neurons(scaled, 0, [2, 0, 1])
+    scaled, _ = apply_symmetry(relu, 1, 2, ("7/3", 0, "7/3", 0))
+    permuted, _ = permute_neurons(scaled, 1, [2, 0, 1])
     assert np.allclose(numpy_outputs(relu, X), numpy_outputs(permuted, X))
     with pytest.raises(DomainError):
-        apply_symmetry(relu, 0, 0, (-1, 0, -1, 0))
+        apply_symmetry(relu, 1, 0, (-1, 0, -1, 0))
 
 
 def test_tamper_claim_fields():
@@ -341,3 +341,22 @@ def test_tamper_claim_fields():
     bad = copy.deepcopy(cert)
     bad["claim"]["activations"] = ["relu", "relu"]
     rejected(bad, "activations")
+
+
+def test_layer_numbering_is_the_relu_one():
+    """Operations, Sussmann reasons and ReLU reports number hidden layers from 1 (widths[l] neurons)."""
+    from exactid.networks.actions import apply_operations
+    from exactid.networks.local_identifiability import analyze
+    from exactid.networks.sussmann import reducibility
+
+    net = Network.from_lists("relu", [([[1, 0], [0, 1]], [0, 0]), ([[1, 1], [0, 0], [1, -1]], [0, 0, 0]),
+                                      ([[1, 0, 1]], [0])])
+    reasons = reducibility(net)
+    assert [(r.layer, r.neurons, r.reason) for r in reasons] == [(2, (1,), "zero_outgoing"), (2, (1,), "zero_incoming")]
+    assert net.widths[reasons[0].layer] == 3
+    report = analyze(net, [[1, 2], [2, 1], [3, 5]])
+    assert (2, 1) in report.never_active  # neuron 1 of hidden layer 2 is the zero row: inactive everywhere
+    swapped = apply_operations(net, [{"kind": "permute_neurons", "layer": 2, "permutation": [2, 1, 0]}])
+    assert swapped.biases[1].nrows() == 3 and swapped.weights[2][0, 0] == 1
+    with pytest.raises(InputError):
+        apply_operations(net, [{"kind": "permute_neurons", "layer": 0, "permutation": [1, 0]}])

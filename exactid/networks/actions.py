@@ -1,9 +1,10 @@
 """Function-preserving operations on exact networks, orbits and canonical forms.
 
 An *operation* is a JSON-ready dict (the same dicts are the steps of equivalence
-certificates).  Hidden layer ``l`` (0-based) is the output of ``weights[l]``; operations on
-it change ``weights[l]``, ``biases[l]`` (incoming side) and ``weights[l+1]``, ``biases[l+1]``
-(outgoing side).
+certificates).  Layers are numbered as everywhere in exactid (docs/design.md, section 4):
+hidden layer ``l`` (1 <= l < depth) has ``widths[l]`` neurons, the outputs of ``weights[l-1]``;
+operations on it change ``weights[l-1]``, ``biases[l-1]`` (incoming side) and ``weights[l]``,
+``biases[l]`` (outgoing side).
 
 * ``neuron_symmetry`` {layer, neuron, a, b, c, d}: with σ(a t + b) = c σ(t) + d, replace the
   incoming row w and bias β by (a w, a β + b); the neuron's output y becomes c y + d, so the
@@ -22,7 +23,7 @@ Network activations supported here: ``relu``, ``leaky_relu:P/Q``, ``hardtanh``, 
 >>> from exactid.networks.format import Network
 >>> net = Network.from_lists("tanh", [([[1, 2], [-3, 1]], [1, 0]), ([[1, 1]], [0])])
 >>> canon, ops = canonical_form(net)
->>> canonical_form(apply_operations(net, [{"kind": "neuron_symmetry", "layer": 0, "neuron": 0,
+>>> canonical_form(apply_operations(net, [{"kind": "neuron_symmetry", "layer": 1, "neuron": 0,
 ...     "a": -1, "b": 0, "c": -1, "d": 0}]))[0].to_json() == canon.to_json()
 True
 """
@@ -90,7 +91,11 @@ def net_activation(name: str) -> NetActivation:
 
 # --------------------------------------------------------------------------- mutable parameters
 class Params:
-    """Mutable rows of a network: ``W[l][i][j]``, ``b[l][i]`` (fmpq)."""
+    """Mutable rows of a network: ``W[k][i][j]``, ``b[k][i]`` (fmpq), ``k`` indexing ``weights``.
+
+    Methods take the list index ``k`` of a hidden layer's incoming weights (hidden layer
+    ``k + 1`` in the numbering of operations and reports).
+    """
 
     def __init__(self, net: Network):
         self.activation = net.activation
@@ -108,7 +113,7 @@ class Params:
 
     def drop(self, layer: int, neuron: int) -> None:
         if len(self.W[layer]) == 1:
-            raise DomainError(f"cannot remove the last neuron of hidden layer {layer}")
+            raise DomainError(f"cannot remove the last neuron of hidden layer {layer + 1}")
         del self.W[layer][neuron]
         del self.b[layer][neuron]
         for row in self.W[layer + 1]:
@@ -122,14 +127,17 @@ def enc(q: Any) -> Any:
 
 def _check_hidden(params: Params, layer: int, neuron: Optional[int] = None) -> None:
     if not 0 <= layer < len(params.W) - 1:
-        raise InputError(f"layer {layer} is not a hidden layer")
+        raise InputError(f"layer {layer + 1} is not a hidden layer (1..{len(params.W) - 1})")
     if neuron is not None and not 0 <= neuron < params.width(layer):
-        raise InputError(f"neuron {neuron} out of range in hidden layer {layer}")
+        raise InputError(f"neuron {neuron} out of range in hidden layer {layer + 1}")
 
 
 def apply_operation(params: Params, op: dict) -> None:
     """Apply one operation in place (the preconditions are checked; DomainError otherwise)."""
     kind, layer = op["kind"], op["layer"]
+    if isinstance(layer, bool) or not isinstance(layer, int):
+        raise InputError(f"an operation's layer must be an integer, got {layer!r}")
+    layer -= 1  # hidden layer l is fed by weights[l - 1]
     act = net_activation(params.activation)
     if kind == "neuron_symmetry":
         i = op["neuron"]
@@ -195,11 +203,11 @@ def apply_operations(net: Network, ops: Sequence[dict]) -> Network:
 
 def apply_symmetry(net: Network, layer: int, neuron: int, symmetry: Any) -> tuple[Network, dict]:
     """Apply an affine symmetry (a :class:`~exactid.networks.symmetries.Symmetry` or (a, b, c, d))
-    at one hidden neuron; the next layer's weights and bias absorb B.  Membership in the
+    at neuron ``neuron`` of hidden layer ``layer`` (from 1); the next layer's weights and bias absorb B.  Membership in the
     activation's symmetry group is checked exactly first (DomainError if it is not a symmetry).
 
     >>> net = Network.from_lists("logistic", [([[1, 2]], [3]), ([[4]], [5])])
-    >>> apply_symmetry(net, 0, 0, (-1, 0, -1, 1))[0].to_json()["layers"]
+    >>> apply_symmetry(net, 1, 0, (-1, 0, -1, 1))[0].to_json()["layers"]
     [{'W': [[-1, -2]], 'b': [-3]}, {'W': [[-4]], 'b': [9]}]
     """
     from .symmetries import Symmetry, affine_symmetries
@@ -214,7 +222,7 @@ def apply_symmetry(net: Network, layer: int, neuron: int, symmetry: Any) -> tupl
 
 
 def permute_neurons(net: Network, layer: int, permutation: Sequence[int]) -> tuple[Network, dict]:
-    """Reorder the neurons of a hidden layer: new neuron j is old neuron ``permutation[j]``."""
+    """Reorder the neurons of hidden layer ``layer`` (from 1): new neuron j is old neuron ``permutation[j]``."""
     op = {"kind": "permute_neurons", "layer": layer, "permutation": [int(p) for p in permutation]}
     return apply_operations(net, [op]), op
 
@@ -255,12 +263,12 @@ def canonicalize_layer(params: Params, layer: int) -> list[dict]:
     for i in range(params.width(layer)):
         sym = normalizing_symmetry(act, params.W[layer][i], params.b[layer][i])
         if sym is not None:
-            op = {"kind": "neuron_symmetry", "layer": layer, "neuron": i, **{k: enc(v) for k, v in zip("abcd", sym)}}
+            op = {"kind": "neuron_symmetry", "layer": layer + 1, "neuron": i, **{k: enc(v) for k, v in zip("abcd", sym)}}
             apply_operation(params, op)
             ops.append(op)
     order = sorted(range(params.width(layer)), key=lambda i: _sort_key(params, layer, i))
     if order != list(range(params.width(layer))):
-        op = {"kind": "permute_neurons", "layer": layer, "permutation": order}
+        op = {"kind": "permute_neurons", "layer": layer + 1, "permutation": order}
         apply_operation(params, op)
         ops.append(op)
     return ops
@@ -319,7 +327,7 @@ def orbit(net: Network, scalings: Sequence[Any] = (1,), limit: int = 20000) -> I
                  for w in widths]
     for choice in itertools.product(*per_layer):
         ops = []
-        for layer, (perm, syms) in enumerate(choice):
+        for layer, (perm, syms) in enumerate(choice, start=1):
             for i, sym in enumerate(syms):
                 if sym != (1, 0, 1, 0):
                     ops.append({"kind": "neuron_symmetry", "layer": layer, "neuron": i,
@@ -346,10 +354,11 @@ def random_orbit_member(net: Network, rng: random.Random, max_scale_denominator:
                 if act.normalizer == "scale_any" and rng.random() < 0.5:
                     a = -a
                 sym = (a, Q(0), abs(a), Q(0))
-            ops.append({"kind": "neuron_symmetry", "layer": layer, "neuron": i, **{k: enc(v) for k, v in zip("abcd", sym)}})
+            ops.append({"kind": "neuron_symmetry", "layer": layer + 1, "neuron": i,
+                        **{k: enc(v) for k, v in zip("abcd", sym)}})
         perm = list(range(params.width(layer)))
         rng.shuffle(perm)
-        ops.append({"kind": "permute_neurons", "layer": layer, "permutation": perm})
+        ops.append({"kind": "permute_neurons", "layer": layer + 1, "permutation": perm})
     for op in ops:
         apply_operation(params, op)
     return params.network(), ops

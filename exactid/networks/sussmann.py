@@ -31,7 +31,7 @@ from .format import Network
 
 @dataclass
 class Reducibility:
-    """One reason why a network is reducible (``neurons`` are neuron indices of ``layer``)."""
+    """One reason why a network is reducible (``neurons`` are neuron indices of hidden layer ``layer``, from 1)."""
 
     layer: int
     neurons: tuple[int, ...]
@@ -56,9 +56,9 @@ def reducibility(net: Network) -> list[Reducibility]:
         normalized = []
         for i in range(params.width(layer)):
             if all(v == 0 for v in params.outgoing(layer, i)):
-                found.append(Reducibility(layer, (i,), "zero_outgoing"))
+                found.append(Reducibility(layer + 1, (i,), "zero_outgoing"))
             if all(w == 0 for w in params.W[layer][i]):
-                found.append(Reducibility(layer, (i,), "zero_incoming"))
+                found.append(Reducibility(layer + 1, (i,), "zero_incoming"))
             row, bias = list(params.W[layer][i]), params.b[layer][i]
             sym = normalizing_symmetry(act, row, bias)
             if sym is not None:
@@ -68,7 +68,7 @@ def reducibility(net: Network) -> list[Reducibility]:
         for i in range(len(normalized)):
             for j in range(i + 1, len(normalized)):
                 if normalized[i] == normalized[j] and any(w != 0 for w in params.W[layer][i]):
-                    found.append(Reducibility(layer, (i, j), "equal_up_to_symmetry"))
+                    found.append(Reducibility(layer + 1, (i, j), "equal_up_to_symmetry"))
     return found
 
 
@@ -98,7 +98,7 @@ def reduce_network(net: Network) -> tuple[Network, list[dict]]:
             ops.extend(canonicalize_layer(params, layer))
             for i in range(params.width(layer) - 1):
                 if params.W[layer][i] == params.W[layer][i + 1] and params.b[layer][i] == params.b[layer][i + 1]:
-                    run({"kind": "merge_neurons", "layer": layer, "keep": i, "drop": i + 1})
+                    run({"kind": "merge_neurons", "layer": layer + 1, "keep": i, "drop": i + 1})
                     changed = True
                     break
             if changed:
@@ -107,15 +107,15 @@ def reduce_network(net: Network) -> tuple[Network, list[dict]]:
                 outgoing_zero = all(v == 0 for v in params.outgoing(layer, i))
                 incoming_zero = all(w == 0 for w in params.W[layer][i])
                 if not outgoing_zero and incoming_zero and act.rational_value(params.b[layer][i]) is not None:
-                    run({"kind": "fold_constant_neuron", "layer": layer, "neuron": i})
+                    run({"kind": "fold_constant_neuron", "layer": layer + 1, "neuron": i})
                     changed = True
                     break
                 if outgoing_zero and params.width(layer) > 1:
-                    run({"kind": "remove_neuron", "layer": layer, "neuron": i})
+                    run({"kind": "remove_neuron", "layer": layer + 1, "neuron": i})
                     changed = True
                     break
                 if outgoing_zero and not (incoming_zero and params.b[layer][i] == 0):
-                    run({"kind": "zero_dead_neuron", "layer": layer, "neuron": i})
+                    run({"kind": "zero_dead_neuron", "layer": layer + 1, "neuron": i})
                     changed = True
                     break
     return params.network(), ops
