@@ -48,9 +48,8 @@ def is_symmetry(spec: tuple, a: Fraction, b: Fraction, c: Fraction, d: Fraction)
 
 
 def apply_op(spec: tuple, layers: list, step: dict) -> None:
-    # hidden layer l (from 1) is fed by weights[l - 1]
     kind, layer = step["kind"], index_list([step.get("layer")], len(layers), "hidden layer")[0]
-    require(layer >= 1, "hidden layers are numbered from 1")
+    require(layer >= 1, "hidden layers are numbered from 1 (layer l is fed by weights[l - 1])")
     (W, b), (V, c_out) = layers[layer - 1], layers[layer]
 
     def neuron_index(key):

@@ -39,7 +39,6 @@ def parse_field(name: Any) -> int:
 
 
 def field_name(conductor: int) -> str:
-    """``"QQ"`` for conductor 1, else ``"QQ(zeta_n)"`` with ``n`` the conductor."""
     return "QQ" if conductor == 1 else f"QQ(zeta_{conductor})"
 
 
