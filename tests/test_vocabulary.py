@@ -108,3 +108,17 @@ def test_networks_have_neurons_not_units():
     offenders = [f"{p.relative_to(ROOT)}:{i}: {line.strip()[:60]}" for p in _texts(NETWORK_TEXTS)
                  for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
     assert not offenders, offenders
+
+
+def test_every_command_prints_a_verdict_of_the_one_vocabulary(tmp_path):
+    matrix = tmp_path / "m.json"
+    matrix.write_text("[[1, 2], [2, 4]]")
+    runs = [["rank", str(matrix)], ["symmetries", "tanh"], ["symmetries", "sin(t)"],
+            ["certify", "butterfly", "--matrix", "hadamard", "--n", "4"],
+            ["certify", "two-layer", "--matrix", "dft", "--n", "4", "--x-col-sparsity", "2", "--y-row-sparsity", "2"],
+            ["check", str(ROOT / "proofs" / "rank")]]
+    words = {v.value for v in Verdict}
+    for args in runs:
+        out = subprocess.run([sys.executable, "-m", "exactid.cli.main", *args, "--json"], capture_output=True, text=True)
+        assert out.returncode == 0, (args, out.stderr)
+        assert json.loads(out.stdout)["verdict"] in words, args
