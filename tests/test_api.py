@@ -167,3 +167,26 @@ def test_repr_is_readable():
     text = repr(res)
     assert text.startswith("ButterflyResult(verdict='identifiable'") and "factors" not in text
     assert "certificate=<butterfly_unique>" in text
+
+
+def test_network_forms_and_float_weights(tmp_path):
+    from exactid.networks.format import save_network
+
+    net = exactid.Network.from_lists("relu", [([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
+    X = np.array([[1], [-1], [2]])
+    path = tmp_path / "net.json"
+    save_network(str(path), net)
+    as_list = [(np.array([[1.0], [-1.0]]), np.array([0.0, 0.0])), (np.array([[1.0, 1.0]]), np.array([0.0]))]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        from_floats = exactid.relu_local(as_list, X)
+    assert [w.category for w in caught] == [exactid.ExactConversionWarning]  # one warning per conversion
+    assert caught[0].filename == __file__  # attributed to the caller
+    for form in (net, net.to_json(), str(path)):
+        res = exactid.relu_local(form, X)
+        assert (res.verdict, res.rank) == (from_floats.verdict, from_floats.rank) == ("not_identifiable", 3)
+        assert res.certificate == from_floats.certificate or res.certificate["claim"] == from_floats.certificate["claim"]
+    with pytest.raises(exactid.InputError):
+        exactid.relu_local([(np.eye(2, dtype=int), np.zeros(2, dtype=int))], np.eye(3, dtype=int))  # wrong width
+    with pytest.raises(exactid.InputError):
+        exactid.equivalent(42, net)

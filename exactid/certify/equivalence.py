@@ -83,7 +83,7 @@ def bundled():
         return equivalence_certificate(net, network_from_json(js))
 
     def sussmann_pair() -> dict:
-        # tanh: unit 2 is unit 0 with the sign flipped, unit 3 is dead, unit 4 is constant 0
+        # tanh: neuron 2 is neuron 0 with the sign flipped, neuron 3 is dead, neuron 4 is constant 0
         red = Network.from_lists("tanh", [([[1, 2], [3, -1]], [1, 0]), ([[2, 5]], ["1/2"])])
         big = Network.from_lists("tanh", [([[1, 2], [3, -1], [-1, -2], [7, 7], [0, 0]], [1, 0, -1, 2, 0]),
                                            ([[3, 5, 1, 0, 9]], ["1/2"])])

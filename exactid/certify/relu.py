@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 import flint
 
+from ..domains.base import to_fmpq
 from ..domains.finite import Reduction
 from ..errors import CertificationError
 from ..networks.format import Network
@@ -76,7 +77,7 @@ def _empty_kernel(n: int) -> dict:
 def shallow_certificate(net: Network, lo: Any, hi: Any, report: Optional[ShallowReport] = None) -> tuple[dict, ShallowReport]:
     """Certificate of the box verdict for a one-hidden-layer network."""
     report = report or analyze_shallow(net, lo, hi)
-    lo_q, hi_q = flint.fmpq(lo) if not isinstance(lo, flint.fmpq) else lo, flint.fmpq(hi) if not isinstance(hi, flint.fmpq) else hi
+    lo_q, hi_q = to_fmpq(lo), to_fmpq(hi)
     data = {"network": net.to_json(), "lo": encode_rational(int(lo_q.p), int(lo_q.q)),
             "hi": encode_rational(int(hi_q.p), int(hi_q.q))}
     steps: list = []

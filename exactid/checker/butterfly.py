@@ -179,7 +179,7 @@ def check_unique(doc: dict) -> str:
     elif name == "explicit":
         require(encoding == "rational", "explicit matrices take rational factors")
         z, cond = decode(data.get("matrix")), 0
-        require(z.n == 1 and (z.rows, z.cols) == (n, n), f"the matrix must be {n}x{n} over QQ")
+        require(z.conductor == 1 and (z.rows, z.cols) == (n, n), f"the matrix must be {n}x{n} over QQ")
     else:
         raise Malformed("claim.matrix must be 'dft', 'hadamard' or 'explicit'")
     factors, lemma, facts = _factors(data, n, L, cond), set(), set()

@@ -48,10 +48,11 @@ def is_symmetry(spec: tuple, a: Fraction, b: Fraction, c: Fraction, d: Fraction)
 
 
 def apply_op(spec: tuple, layers: list, step: dict) -> None:
-    kind, layer = step["kind"], index_list([step.get("layer")], len(layers) - 1, "hidden layer")[0]
-    (W, b), (V, c_out) = layers[layer], layers[layer + 1]
+    kind, layer = step["kind"], index_list([step.get("layer")], len(layers), "hidden layer")[0]
+    require(layer >= 1, "hidden layers are numbered from 1 (layer l is fed by weights[l - 1])")
+    (W, b), (V, c_out) = layers[layer - 1], layers[layer]
 
-    def unit(key):
+    def neuron_index(key):
         return index_list([step.get(key)], len(W), key)[0]
 
     def drop(i):
@@ -61,7 +62,7 @@ def apply_op(spec: tuple, layers: list, step: dict) -> None:
             del row[i]
 
     if kind == "neuron_symmetry":
-        i = unit("neuron")
+        i = neuron_index("neuron")
         a, s, c, d = (rational(step.get(k), k) for k in "abcd")
         require(a != 0 and c != 0, "a and c must be nonzero")
         require(is_symmetry(spec, a, s, c, d), f"({a}, {s}, {c}, {d}) is not a symmetry of the activation")
@@ -71,25 +72,25 @@ def apply_op(spec: tuple, layers: list, step: dict) -> None:
             row[i] /= c
     elif kind == "permute_neurons":
         perm = index_list(step.get("permutation"), len(W), "permutation")  # distinct, in range
-        require(len(perm) == len(W), "'permutation' must be a permutation of the layer's units")
+        require(len(perm) == len(W), "'permutation' must be a permutation of the layer's neurons")
         W[:], b[:] = [W[p] for p in perm], [b[p] for p in perm]
         V[:] = [[row[p] for p in perm] for row in V]
     elif kind in ("remove_neuron", "zero_dead_neuron"):
-        i = unit("neuron")
-        require(all(row[i] == 0 for row in V), "the unit's outgoing weights are not zero")
+        i = neuron_index("neuron")
+        require(all(row[i] == 0 for row in V), "the neuron's outgoing weights are not zero")
         if kind == "remove_neuron":
             drop(i)
         else:
             W[i], b[i] = [Fraction(0)] * len(W[i]), Fraction(0)
     elif kind == "merge_neurons":
-        i, j = unit("keep"), unit("drop")
-        require(i != j and W[i] == W[j] and b[i] == b[j], "the merged units are not identical")
+        i, j = neuron_index("keep"), neuron_index("drop")
+        require(i != j and W[i] == W[j] and b[i] == b[j], "the merged neurons are not identical")
         for row in V:
             row[i] += row[j]
         drop(j)
     else:  # fold_constant_neuron: v σ(β) moves into the next bias
-        i = unit("neuron")
-        require(all(w == 0 for w in W[i]), "the unit's incoming weights are not zero")
+        i = neuron_index("neuron")
+        require(all(w == 0 for w in W[i]), "the neuron's incoming weights are not zero")
         require(spec[0] == "pl" or b[i] == 0, "σ(β) is not rational for β != 0")  # tanh, logistic
         value = spec[2](b[i]) if spec[0] == "pl" else spec[2]
         for k, row in enumerate(V):

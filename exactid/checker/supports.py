@@ -20,7 +20,7 @@ MAX_CANDIDATES = 200_000
 
 @dataclass
 class RootSums:
-    c: int  # conductor, 1 for Q
+    conductor: int  # 1 for Q
     exps: np.ndarray  # (T, m, n)
     coeffs: np.ndarray  # (T, m, n), int64 or object
     den: int
@@ -36,18 +36,18 @@ class RootSums:
         # int64 only when every minor's partial sums stay far below 2^63 (else exact Python ints)
         big = max((abs(int(x)) for x in coeffs.flat), default=0) ** 2 * 2 * len(M.num) ** 2 * 64 >= 1 << 62
         exps = np.broadcast_to(np.arange(len(M.num), dtype=np.int64)[:, None, None], coeffs.shape).copy()
-        return cls(M.n, exps, coeffs if big else coeffs.astype(np.int64), M.den)
+        return cls(M.conductor, exps, coeffs if big else coeffs.astype(np.int64), M.den)
 
     def residues(self, step: dict) -> tuple[int, np.ndarray]:
         """The step's p and the entries mod p (zeta_c -> the step's root); p < 2^31 for int64 products."""
         p, root = integer(step.get("p"), "p"), integer(step.get("root"), "root")
-        check_root(self.c, p, root)
+        check_root(self.conductor, p, root)
         require(p < 1 << 31, "vectorized reduction needs p < 2^31")
         require(self.den % p != 0, f"denominator divisible by p = {p}")
         if (p, root) not in self.memo:  # steps usually share one prime
-            powers, acc = np.array([pow(root, t, p) for t in range(self.c)], dtype=np.int64), np.zeros(self.shape, int)
+            powers, acc = np.array([pow(root, t, p) for t in range(self.conductor)], dtype=np.int64), np.zeros(self.shape, int)
             for e, v in zip(self.exps, self.coeffs):
-                acc = (acc + (v % p).astype(np.int64) * powers[e % self.c]) % p
+                acc = (acc + (v % p).astype(np.int64) * powers[e % self.conductor]) % p
             self.memo[p, root] = acc * pow(self.den, -1, p) % p
         return p, self.memo[p, root]
 
@@ -57,7 +57,7 @@ class RootSums:
         for a, b, sign in (((r0, c0), (ii, jj), 1), ((ii, c0), (r0, jj), -1)):  # every term of Z[a] times Z[b]
             es.append((self.exps[:, None, *a] + self.exps[None, :, *b]).reshape(terms * terms, -1))
             vs.append((self.coeffs[:, None, *a] * self.coeffs[None, :, *b] * sign).reshape(terms * terms, -1))
-        return sums_vanish(self.c, np.concatenate(es), np.concatenate(vs))
+        return sums_vanish(self.conductor, np.concatenate(es), np.concatenate(vs))
 
 
 def sums_vanish(c: int, exps: np.ndarray, vals: np.ndarray) -> np.ndarray:

@@ -22,8 +22,8 @@ def product_matrix(claim: dict, data: dict) -> RootSums:
     if isinstance(spec, dict):
         size = integer(spec.get("n"), "matrix.n")
         require(1 <= size <= MAX_NAMED_SIZE, f"named sizes beyond {MAX_NAMED_SIZE} are outside the checker's limits")
-        c, terms, den = root_sum_terms(spec.get("name"), size)
-        return RootSums(c, np.stack([e for e, _ in terms]), np.stack([v for _, v in terms]), den)
+        conductor, terms, den = root_sum_terms(spec.get("name"), size)
+        return RootSums(conductor, np.stack([e for e, _ in terms]), np.stack([v for _, v in terms]), den)
     if spec == "data":
         return RootSums.from_cmatrix(decode(data.get("matrix")))
     raise Malformed("claim.matrix must be {'name', 'n'} or 'data'")
@@ -50,8 +50,8 @@ def check_family(doc: dict) -> str:
         raise Malformed("bad verdict or family parameters")
     require(r * k * kp == m * n or (verdict == "no_factorization" and r * k * kp < m * n),
             f"r k k' = {r * k * kp} is not the tight count {m * n} (nor below it for no_factorization)")
-    require(claim.get("shape") == [m, n] and claim.get("field") == field_name(Z.c),
-            f"claim.shape or claim.field is not Z's ({m}x{n} over {field_name(Z.c)})")
+    require(claim.get("shape") == [m, n] and claim.get("field") == field_name(Z.conductor),
+            f"claim.shape or claim.field is not Z's ({m}x{n} over {field_name(Z.conductor)})")
     nonzero, excluded, searched, covers, rank_one = False, set(), None, [], set()
     for idx, kind, step in steps_of(doc):
         with at_step(idx, kind):

@@ -11,7 +11,7 @@ Verdicts (never a guess):
   separating point was found, or different activations).
 
 Exact decision for one hidden layer: tanh/logistic through Sussmann reduction (irreducible
-networks with the same function differ by permutations and sign flips; constant units are
+networks with the same function differ by permutations and sign flips; constant neurons are
 kept as tanh(β) for distinct |β|, which are linearly independent over Q with 1), relu and
 leaky relu through the hyperplane normal form f(x) = Σ_H μ_H relu(h_H·(x,1)) + affine(x),
 h_H normalized with first nonzero input weight +1: two such functions are equal iff all μ_H
@@ -29,6 +29,7 @@ from typing import Optional, Sequence
 
 import flint
 
+from ..domains.base import to_fmpq
 from ..errors import InputError
 from .actions import net_activation, same_parameters
 from .format import Network
@@ -56,11 +57,11 @@ def evaluate_exact(net: Network, x: Sequence[Q]) -> list[Q]:
     pl = net_activation(net.activation).pl
     if pl is None:
         raise InputError(f"{net.activation} networks are not evaluated exactly; use evaluate_ball")
-    values = [_rat(v) for v in x]
+    values = [to_fmpq(v) for v in x]
     for index, (w, b) in enumerate(zip(net.weights, net.biases)):
         z = [sum((w[i, j] * values[j] for j in range(w.ncols())), Q(0)) + b[i, 0] for i in range(w.nrows())]
         if index < net.depth - 1:
-            z = [_to_q(pl(Fraction(int(t.p), int(t.q)))) for t in z]
+            z = [to_fmpq(pl(Fraction(int(t.p), int(t.q)))) for t in z]
         values = z
     return values
 
@@ -72,7 +73,7 @@ def evaluate_ball(net: Network, x: Sequence[Q], prec: int = 128) -> list[flint.a
     old = flint.ctx.prec
     flint.ctx.prec = prec
     try:
-        values = [flint.arb(_rat(v)) for v in x]
+        values = [flint.arb(to_fmpq(v)) for v in x]
         for index, (w, b) in enumerate(zip(net.weights, net.biases)):
             z = [sum((flint.arb(w[i, j]) * values[j] for j in range(w.ncols())), flint.arb(0)) + flint.arb(b[i, 0])
                  for i in range(w.nrows())]
@@ -82,17 +83,6 @@ def evaluate_ball(net: Network, x: Sequence[Q], prec: int = 128) -> list[flint.a
         return values
     finally:
         flint.ctx.prec = old
-
-
-def _rat(v) -> Q:
-    if isinstance(v, Q):
-        return v
-    f = Fraction(v)
-    return Q(f.numerator, f.denominator)
-
-
-def _to_q(f: Fraction) -> Q:
-    return Q(f.numerator, f.denominator)
 
 
 def separating_point(net1: Network, net2: Network, tries: int = 200, seed: int = 0,
@@ -119,7 +109,7 @@ def separating_point(net1: Network, net2: Network, tries: int = 200, seed: int =
 def relu_normal_form(net: Network) -> tuple[dict, list]:
     """For a one-hidden-layer relu-like network: ({h: μ_h}, affine rows).
 
-    σ(z) = s_L z + (s_R - s_L) relu(z) (kink at 0); a unit with weights (w, β) = s λ h,
+    σ(z) = s_L z + (s_R - s_L) relu(z) (kink at 0); a neuron with weights (w, β) = s λ h,
     λ > 0, s = ±1, h with first nonzero entry of w equal to 1, contributes λ relu(s h·x̃) =
     λ relu(h·x̃) - [s < 0] λ h·x̃.  Returns μ_h as tuples of output coefficients (zero ones
     dropped) and the affine part as rows (input coefficients, then constant).
@@ -127,7 +117,7 @@ def relu_normal_form(net: Network) -> tuple[dict, list]:
     act = net_activation(net.activation)
     if net.depth != 2 or act.pl is None or len(act.pl.kinks) != 1 or act.pl.kinks[0] != 0:
         raise InputError("the relu normal form is for one-hidden-layer relu / leaky relu networks")
-    slope_left, slope_right = (_to_q(s) for s in act.pl.slopes)
+    slope_left, slope_right = (to_fmpq(s) for s in act.pl.slopes)
     jump = slope_right - slope_left
     W1, b1, W2, b2 = net.weights[0], net.biases[0], net.weights[1], net.biases[1]
     n, k = W1.ncols(), W2.nrows()
@@ -136,8 +126,8 @@ def relu_normal_form(net: Network) -> tuple[dict, list]:
     for i in range(W1.nrows()):
         full = [W1[i, j] for j in range(n)] + [b1[i, 0]]
         lead = next((x for x in full[:n] if x != 0), None)
-        if lead is None:  # constant unit
-            value = _to_q(act.pl(Fraction(int(full[n].p), int(full[n].q))))
+        if lead is None:  # constant neuron
+            value = to_fmpq(act.pl(Fraction(int(full[n].p), int(full[n].q))))
             for o in range(k):
                 affine[o][n] += W2[o, i] * value
             continue
