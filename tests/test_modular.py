@@ -198,3 +198,19 @@ def test_primes_in_range():
         qs = modular_primes(3, n=n)
         assert all(q % n == 1 % n and q <= PRIME_MAX and flint.fmpz(q).is_prime() for q in qs)
         assert qs == modular_primes(3, n=n)
+
+
+def test_thread_policy_keeps_results_and_settings(monkeypatch):
+    """Large-input code path (progress, one BLAS thread except for large products) on small inputs."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    monkeypatch.setattr(modular, "_PROGRESS_ENTRIES", 0)
+    monkeypatch.setattr(modular, "_THREADED_WORK", 0)
+    monkeypatch.setattr(modular, "_LEAF_ROWS", 4)
+    before = [lib["num_threads"] for lib in threadpoolctl.threadpool_info() if lib["user_api"] == "blas"]
+    rng = np.random.default_rng(21)
+    for trial in range(40):
+        p = PRIMES[trial % len(PRIMES)]
+        A = random_matrix(rng, p)
+        check_profile(A, p, rank_profile(A, p))
+    after = [lib["num_threads"] for lib in threadpoolctl.threadpool_info() if lib["user_api"] == "blas"]
+    assert before == after
