@@ -214,3 +214,35 @@ def test_thread_policy_keeps_results_and_settings(monkeypatch):
         check_profile(A, p, rank_profile(A, p))
     after = [lib["num_threads"] for lib in threadpoolctl.threadpool_info() if lib["user_api"] == "blas"]
     assert before == after
+
+
+@pytest.mark.parametrize("chunk", [4096, 3])
+def test_checker_nonsingular_against_nmod_det(chunk, monkeypatch):
+    """The checker's own LU (float path for n >= 32, p < 2^21; nmod_mat otherwise) against det."""
+    from exactid.checker import modular as checker_modular
+
+    monkeypatch.setattr(checker_modular, "CHUNK", chunk)
+    rng = np.random.default_rng(31 + chunk)
+    for trial in range(250):
+        p = (PRIMES + [2**31 - 1, 2**61 - 1])[trial % (len(PRIMES) + 2)]
+        n = int(rng.integers(0, 12)) if trial % 5 == 0 else int(rng.integers(32, 90))
+        k = n if trial % 2 else int(rng.integers(max(0, n - 3), n + 1))
+        A = rng.integers(-p, p, (n, k)) @ rng.integers(-3, 4, (k, n))
+        if trial % 7 == 3 and n:
+            A[:, int(rng.integers(0, n))] = 0
+        if trial % 7 == 5 and n > 1:
+            A[int(rng.integers(1, n))] = A[0]
+        expected = n == 0 or int(nmod(A, p).det()) != 0
+        assert checker_modular.nonsingular_mod_p(A, p) == expected
+        assert checker_modular.nonsingular_mod_p(A.astype(object) * (1 << 70), p) == (n == 0 or expected and p > 2)
+
+
+def test_checker_float_path_on_structured_matrices():
+    from exactid.checker.modular import nonsingular_mod_p
+
+    n, p = 150, PRIME_MAX
+    perm = np.eye(n, dtype=np.int64)[np.random.default_rng(2).permutation(n)]
+    assert nonsingular_mod_p(perm, p) and nonsingular_mod_p(perm * 3 + np.triu(np.ones((n, n), dtype=np.int64), 1), p)
+    lower = np.tril(np.ones((n, n), dtype=np.int64))
+    lower[77, 77] = p  # one zero on the diagonal of a triangular matrix
+    assert not nonsingular_mod_p(lower, p) and nonsingular_mod_p(lower.T + np.eye(n, dtype=np.int64), 65537)
