@@ -246,3 +246,50 @@ def test_checker_float_path_on_structured_matrices():
     lower = np.tril(np.ones((n, n), dtype=np.int64))
     lower[77, 77] = p  # one zero on the diagonal of a triangular matrix
     assert not nonsingular_mod_p(lower, p) and nonsingular_mod_p(lower.T + np.eye(n, dtype=np.int64), 65537)
+
+
+def deficient_exact(field, m, n, r, seed):
+    from exactid.domains import ExactMatrix
+
+    rng = np.random.default_rng(seed)
+    shape = (lambda a, b: (a, b)) if field.degree == 1 else (lambda a, b: (a, b, field.degree))
+    return ExactMatrix.from_integers(rng.integers(-3, 4, size=shape(m, r)), field) @ ExactMatrix.from_integers(
+        rng.integers(-3, 4, size=shape(r, n)), field)
+
+
+@pytest.mark.parametrize("conductor", [1, 8, 12])
+def test_rank_minor_by_float_elimination_matches_nmod_mat(conductor):
+    from exactid.domains import QQ, CyclotomicField
+    from exactid.domains.finite import Reduction, root_of_order
+    from exactid.linalg.rank import nonzero_minor, residues
+
+    field = QQ if conductor == 1 else CyclotomicField(conductor)
+    for seed in range(6):
+        matrix = deficient_exact(field, 9 + seed, 14 - seed, 2 + seed, seed)
+        if seed % 2:
+            matrix = matrix * field.convert("1/3")  # a denominator
+        p = modular_primes(seed + 1, n=conductor)[-1]
+        reduction = Reduction(conductor, p, root_of_order(conductor, p))
+        image = matrix.reduce(reduction)
+        assert residues(matrix, reduction).tolist() == [[int(image[i, j]) for j in range(image.ncols())]
+                                                         for i in range(image.nrows())]
+        witness = nonzero_minor(matrix, reduction)
+        assert len(witness.rows) == image.rank() == 2 + seed
+        sub = flint.nmod_mat([[int(image[i, j]) for j in witness.cols] for i in witness.rows], p)
+        assert int(sub.det()) != 0
+
+
+@pytest.mark.parametrize("conductor", [1, 8])
+def test_rank_certificates_with_modular_primes_pass_the_checker(conductor, monkeypatch):
+    import exactid.linalg.rank as rank_module
+    from exactid.certify.rank import rank_certificate
+    from exactid.checker import check_document
+    from exactid.domains import QQ, CyclotomicField
+
+    monkeypatch.setattr(rank_module, "FLOAT_ELIMINATION_ENTRIES", 0)
+    field = QQ if conductor == 1 else CyclotomicField(conductor)
+    for m, n, r in [(12, 15, 7), (10, 6, 6), (8, 8, 8)]:
+        cert, result = rank_certificate(deficient_exact(field, m, n, r, m))
+        assert result.rank == r and result.certified == "exact"
+        assert all(step["p"] <= PRIME_MAX for step in cert["steps"] if "p" in step)
+        assert check_document(cert).startswith(f"rank = {r}")
