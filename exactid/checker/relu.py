@@ -21,6 +21,7 @@ from .equivalence import activation, relu_normal_form
 from .errors import Malformed
 from .linear import kernel_vectors, minor_nonzero_mod_p
 from .matrices import CMatrix
+from .modular import nonsingular_mod_p
 from .network import parse_network
 
 
@@ -124,8 +125,7 @@ def check_local(doc: dict) -> str:
                 rank_lower = len(rows)
                 require(len(cols) == rank_lower, "rows and cols differ in number")
                 minor = _jacobian_mod_p(widths, Ws, X, pre, p)[rows][:, cols]
-                require(flint.nmod_mat(rank_lower, rank_lower, minor.ravel().tolist(), p).rank() == rank_lower,
-                        f"the {rank_lower}x{rank_lower} minor of J vanishes mod {p}")
+                require(nonsingular_mod_p(minor, p), f"the {rank_lower}x{rank_lower} minor of J vanishes mod {p}")
             elif kind == "gram_kernel_vectors" and kernel_count is None:
                 kernel_count = kernel_vectors(_gram(X, pre), step)
             else:
