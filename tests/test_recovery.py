@@ -114,8 +114,8 @@ def test_one_hidden_layer_recovered_exactly(activation, seed):
     assert np.all(cos > 0.999)
     cmp = compare(true, result.network, test_points=5000)
     assert cmp.uniform_error < 1e-8 and cmp.relative_parameter_error < 1e-6
-    assert result.queries == result.queries_hessians + result.queries_fit == \
-        8 * queries_per_hessian(6) + 4 * true.num_parameters
+    assert result.queries == result.queries_hessians + result.queries_fit + result.queries_validation == \
+        8 * queries_per_hessian(6) + 5 * true.num_parameters
 
 
 def test_two_hidden_layers_small_case_recovered():
