@@ -216,12 +216,15 @@ def test_cli_demo_json(capsys):
     from exactid.cli.main import main
 
     code = main(["recover", "--demo", "--json", "--widths", "6,4,1", "--test-points", "2000",
-                 "--baseline-epochs", "3", "--seed", "1"])
+                 "--baseline-epochs", "3", "--baseline-rates", "0.01", "--baseline-lm-starts", "1", "--seed", "1"])
     assert code == 0
     payload = json.loads(capsys.readouterr().out)
     for key in ("verdict", "recovered_fraction", "uniform_error", "baseline_uniform_error", "queries"):
         assert key in payload
     assert payload["recovered_fraction"] == 1.0 and payload["pipeline"]["gap_ok"]
+    assert payload["layer_fractions"] == [1.0] and payload["parameter_error_aligned"] < 1e-8
+    assert set(payload["baselines"]) == {"adam_grid", "adam", "levenberg_marquardt", "adam_same_points"}
+    assert payload["query_model"]["pipeline"]["max_norm"] <= 3.0 + 1e-9  # joint method: Hessians and fit ball
     assert main(["recover", "--demo", "--widths", "6,x"]) == 2
 
 
