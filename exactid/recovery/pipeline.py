@@ -6,7 +6,10 @@ rank-one matrices ``u uᵀ`` in the span (:mod:`.rank_one`); layer assignment, s
 shifts by least squares (:mod:`.assemble`); Levenberg–Marquardt fine-tuning on fresh queries
 (:mod:`.finetune`).  For two or more hidden layers the default layered method takes the first
 layer from the far field (:mod:`.far_field`) and the Hessians in its coordinates
-(:mod:`.peeling`).  Every query to the black box goes through one :class:`CountingOracle`.
+(:mod:`.peeling`); with three or more hidden layers the layers beyond the first are fitted by a
+multistart search in the known spans (:mod:`.deeper`).  Every candidate network is scored on
+fresh validation queries and the best is returned.  Every query to the black box goes through
+one :class:`CountingOracle`.
 """
 
 from __future__ import annotations
