@@ -669,3 +669,87 @@ def test_torch_refusals(tmp_path):
     bad[0, 1] = float("nan")
     with pytest.raises(InputError, match="not a finite"):
         Network.from_torch({"0.weight": bad}, activation="relu")
+
+
+# --------------------------------------------------------------------------- random graphs
+ONNX_ACTS = {"relu": ("Relu", {}), "tanh": ("Tanh", {}), "logistic": ("Sigmoid", {}),
+             "leaky_relu:1/8": ("LeakyRelu", {"alpha": 0.125})}
+LAYER_STYLES = ["gemm_transB", "gemm_plain", "gemm_alpha_beta", "matmul_add", "add_first", "matmul_only"]
+
+
+@st.composite
+def onnx_chains(draw):
+    depth = draw(st.integers(1, 4))
+    widths = draw(st.lists(st.integers(1, 5), min_size=depth + 1, max_size=depth + 1))
+    return widths, [draw(st.sampled_from(LAYER_STYLES)) for _ in range(depth)], draw(st.sampled_from(sorted(ONNX_ACTS))), \
+        draw(st.lists(st.booleans(), min_size=depth, max_size=depth)), draw(st.integers(0, 2 ** 32 - 1))
+
+
+@settings(max_examples=30)
+@given(onnx_chains())
+def test_random_onnx_chains_read_exactly(case):
+    """Each layer written in one of several styles; the exact parameters are derived here by hand
+    (alpha, beta as float32), and onnxruntime's outputs must match the exact forward pass."""
+    widths, styles, activation, identities, seed = case
+    rng = np.random.default_rng(seed)
+    nodes, inits, data = [], {}, "X"
+    expected_w, expected_b = [], []
+    for l, style in enumerate(styles):
+        w = rng.normal(size=(widths[l + 1], widths[l]))
+        b = rng.normal(size=widths[l + 1])
+        out = "Y" if l == len(styles) - 1 else f"z{l}"
+        wf = [[Fraction(v) for v in row] for row in w]
+        bf = [Fraction(v) for v in b]
+        if style == "gemm_transB":
+            inits[f"W{l}"], inits[f"B{l}"] = w, b
+            nodes.append(helper.make_node("Gemm", [data, f"W{l}", f"B{l}"], [out], transB=1))
+        elif style == "gemm_plain":
+            inits[f"W{l}"], inits[f"B{l}"] = w.T.copy(), b.reshape(1, -1)
+            nodes.append(helper.make_node("Gemm", [data, f"W{l}", f"B{l}"], [out]))
+        elif style == "gemm_alpha_beta":
+            inits[f"W{l}"], inits[f"B{l}"] = w, b
+            nodes.append(helper.make_node("Gemm", [data, f"W{l}", f"B{l}"], [out], transB=1, alpha=0.7, beta=-2.5))
+            a32, b32 = Fraction(float(np.float32(0.7))), Fraction(-2.5)
+            wf = [[a32 * v for v in row] for row in wf]
+            bf = [b32 * v for v in bf]
+        elif style in ("matmul_add", "add_first"):
+            inits[f"W{l}"], inits[f"B{l}"] = w.T.copy(), b
+            nodes.append(helper.make_node("MatMul", [data, f"W{l}"], [f"m{l}"]))
+            pair = [f"m{l}", f"B{l}"] if style == "matmul_add" else [f"B{l}", f"m{l}"]
+            nodes.append(helper.make_node("Add", pair, [out]))
+        else:
+            inits[f"W{l}"] = w.T.copy()
+            nodes.append(helper.make_node("MatMul", [data, f"W{l}"], [out]))
+            bf = [Fraction(0)] * len(bf)
+        expected_w.append(wf)
+        expected_b.append(bf)
+        data = out
+        if l < len(styles) - 1:
+            op, attrs = ONNX_ACTS[activation]
+            nodes.append(helper.make_node(op, [data], [f"h{l}"], **attrs))
+            data = f"h{l}"
+            if identities[l]:
+                nodes.append(helper.make_node("Identity", [data], [f"i{l}"]))
+                data = f"i{l}"
+    model = make_model(nodes, inits, [None, widths[0]], [None, widths[-1]], elem=TensorProto.DOUBLE)
+    net = network_from_onnx(model)
+    assert net.activation == (activation if len(styles) > 1 else "identity")
+    for l in range(len(styles)):
+        got_w = [[Fraction(int(v.p), int(v.q)) for v in net.weights[l].entries()[r * widths[l]:(r + 1) * widths[l]]]
+                 for r in range(widths[l + 1])]
+        assert got_w == expected_w[l]
+        assert [Fraction(int(v.p), int(v.q)) for v in net.biases[l].entries()] == expected_b[l]
+    X = rng.normal(size=(4, widths[0]))
+    if len(styles) > 1:
+        np.testing.assert_allclose(exactid_outputs(net, X), run_ort(model, X), rtol=1e-9, atol=1e-9)
+
+
+def test_every_net_command_reads_every_format(tmp_path):
+    net = Network.from_lists("relu", [([[1, -2], [0.5, 1]], [0, "1/4"]), ([[1, 3]], [-1])])
+    for name in ("a.json", "a.onnx", "a.npz"):
+        save_network(tmp_path / name, net)
+    code, out, err = cli("equiv", tmp_path / "a.onnx", tmp_path / "a.npz", "--json")
+    assert code == 0 and json.loads(out)["verdict"] == "equivalent", err
+    boxes = [cli("certify", "relu-box", "--net", tmp_path / name, "--json") for name in ("a.json", "a.onnx", "a.npz")]
+    assert all(code == 0 for code, _, _ in boxes)
+    assert len({json.loads(out)["verdict"] for _, out, _ in boxes}) == 1

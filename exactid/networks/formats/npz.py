@@ -118,6 +118,15 @@ def save_npz_network(path: str | os.PathLike, network: "Network") -> None:
     for l, (w, b) in enumerate(zip(network.weights, network.biases)):
         arrays[f"W{l}"] = float64_array(w, f"W{l}")
         arrays[f"b{l}"] = float64_array(b, f"b{l}").ravel()
+    atomic_write_bytes(path, npz_bytes(arrays))
+
+
+def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """An uncompressed ``.npz`` archive with fixed timestamps: the same arrays give the same bytes."""
     buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    atomic_write_bytes(path, buf.getvalue())
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
+        for name in sorted(arrays):
+            member = io.BytesIO()
+            np.lib.format.write_array(member, np.asarray(arrays[name]), allow_pickle=False)
+            zf.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), member.getvalue())
+    return buf.getvalue()

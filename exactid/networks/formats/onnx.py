@@ -206,6 +206,16 @@ class _Reader:
             raise InputError(f"{self.where(node)}: the data is laid out as {self.layout_words()}, "
                              f"this node uses it as {'(batch, features)' if want == 'row' else '(features, batch)'}")
 
+    def batch(self) -> Optional[int]:
+        """The batch size when known (1 for a single vector)."""
+        if self.layout == "vec":
+            return 1
+        return self.dims[1] if self.layout == "col" else self.dims[0]
+
+    def set_output(self, layout: str, batch: Optional[int]) -> None:
+        self.layout = layout
+        self.dims = {"row": [batch, self.width], "col": [self.width, batch], "vec": [self.width]}[layout]
+
     def layout_words(self) -> str:
         return {"row": "(batch, features)", "col": "(features, batch)", "vec": "one vector"}.get(self.layout, self.layout)
 
@@ -295,8 +305,9 @@ class _Reader:
         else:  # Y = alpha op(M) op(X) + beta C: columns are samples
             self.orient(node, "row" if trans_b else "col")
             w, layout = (m.T if trans_a else m), "col"
+        batch = self.batch()
         self.push_linear(node, w, alpha, f"Gemm node {node.name!r} weight")
-        self.layout = layout
+        self.set_output(layout, batch)
         if consts[2] is not None:
             self.add_bias(node, consts[2], beta)
         self.advance(node)
@@ -306,12 +317,12 @@ class _Reader:
         m = consts[1 - pos]
         if m.ndim != 2:
             raise ShapeError(f"{self.where(node)}: the weight has shape {list(m.shape)}, expected a matrix")
-        if self.layout == "vec":  # x @ M or M @ x, both give one vector
-            w = m.T if pos == 0 else m
-        else:
+        if self.layout != "vec":  # x @ M or M @ x on one vector give one vector
             self.orient(node, "row" if pos == 0 else "col")
-            w = m.T if pos == 0 else m
+        w = m.T if pos == 0 else m
+        layout, batch = self.layout, self.batch()
         self.push_linear(node, w, flint.fmpq(1), f"MatMul node {node.name!r} weight")
+        self.set_output(layout, batch)
         self.advance(node)
 
     def op_Add(self, node: Any) -> None:
@@ -390,7 +401,7 @@ class _Reader:
             raise InputError(f"{self.where(node)}: allowzero=1 is not supported")
         target = [int(v) for v in np.ravel(consts[1])]
         features = self.feature_count(node)
-        batch = 1 if self.layout == "vec" else self.dims[0] if self.layout in ("nd", "2d") else None
+        batch = self.batch()
         ok_features = lambda t: t == -1 or (features is not None and t == features)  # noqa: E731
         if len(target) == 2 and ok_features(target[1]) and (target[0] in (0, -1) or target[0] == batch) \
                 and not (target[0] == -1 and target[1] == -1) and not (target[0] == 0 and self.layout == "vec"):

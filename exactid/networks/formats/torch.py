@@ -210,26 +210,29 @@ def load_torch_file(path: str | os.PathLike) -> Any:
 
 
 def network_from_torch(source: Any, activation: Any = None, leaky_relu_slope: Any = None) -> "Network":
-    """An exact network from a PyTorch module, a state_dict, or a ``torch.save`` file (see the module)."""
+    """An exact network from a PyTorch module, a state_dict (or ``{"state_dict", "activation"}``),
+    or a ``torch.save`` file holding one of these (see the module docstring)."""
     where = "state_dict"
     if isinstance(source, (str, os.PathLike)):
         where = str(source)
         source = load_torch_file(source)
-        if isinstance(source, Mapping) and "state_dict" in source:
-            extra = set(source) - {"state_dict", "activation"}
-            if extra:
-                raise InputError(f"{where}: unexpected keys {sorted(map(str, extra))} next to 'state_dict'")
-            stored = source.get("activation")
-            if stored is not None and not isinstance(stored, str):
-                raise InputError(f"{where}: 'activation' must be a string")
-            if stored is not None and activation is not None and \
-                    normalize_activation(stored) != normalize_activation(activation):
-                raise InputError(f"{where}: the file says activation {stored!r}, the caller {activation!r}")
-            activation = stored if stored is not None else activation
-            source = source["state_dict"]
         if not isinstance(source, Mapping):
             raise InputError(f"{where}: expected a state_dict (or {{'state_dict': ..., 'activation': ...}}), "
                              f"got {type(source).__name__}")
+    if isinstance(source, Mapping) and "state_dict" in source:
+        extra = set(source) - {"state_dict", "activation"}
+        if extra:
+            raise InputError(f"{where}: unexpected keys {sorted(map(str, extra))} next to 'state_dict'")
+        stored = source.get("activation")
+        if stored is not None and not isinstance(stored, str):
+            raise InputError(f"{where}: 'activation' must be a string")
+        if stored is not None and activation is not None and \
+                normalize_activation(stored) != normalize_activation(activation):
+            raise InputError(f"{where}: the file says activation {stored!r}, the caller {activation!r}")
+        activation = stored if stored is not None else activation
+        source = source["state_dict"]
+        if not isinstance(source, Mapping):
+            raise InputError(f"{where}: 'state_dict' must be a mapping of tensors")
     if isinstance(source, Mapping):
         if leaky_relu_slope is not None:  # the exact slope of a state_dict's leaky ReLU
             if activation is not None and not normalize_activation(activation).startswith("leaky_relu"):
