@@ -753,3 +753,13 @@ def test_every_net_command_reads_every_format(tmp_path):
     boxes = [cli("certify", "relu-box", "--net", tmp_path / name, "--json") for name in ("a.json", "a.onnx", "a.npz")]
     assert all(code == 0 for code, _, _ in boxes)
     assert len({json.loads(out)["verdict"] for _, out, _ in boxes}) == 1
+
+
+def test_nan_attributes_are_refused():
+    model = make_model([helper.make_node("Gemm", ["X", "W"], ["Y"], name="g", alpha=float("nan"))],
+                       {"W": np.ones((2, 2))}, [None, 2], [None, 2])
+    with pytest.raises(InputError, match=r"Gemm node 'g': alpha: not a finite"):
+        network_from_onnx(model)
+    model = leaky_model(float("inf"))
+    with pytest.raises(InputError, match=r"LeakyRelu node 'lrelu': alpha: not a finite"):
+        network_from_onnx(model)

@@ -53,7 +53,7 @@ import flint
 import numpy as np
 
 from ...errors import InputError, ShapeError
-from .common import exact_entries, float64_array, leaky_relu_name, normalize_activation, read_file_bytes
+from .common import exact_entries, exact_scalar, float64_array, leaky_relu_name, normalize_activation, read_file_bytes
 
 SUPPORTED_OPS = ("Gemm", "MatMul", "Add", "Relu", "LeakyRelu", "Tanh", "Sigmoid", "Flatten", "Identity",
                  "Reshape", "Constant")
@@ -287,8 +287,8 @@ class _Reader:
         extra = set(a) - {"alpha", "beta", "transA", "transB"}
         if extra:
             raise InputError(f"{self.where(node)}: unsupported attributes {sorted(extra)}")
-        alpha = flint.fmpq(*float(a.get("alpha", 1.0)).as_integer_ratio())
-        beta = flint.fmpq(*float(a.get("beta", 1.0)).as_integer_ratio())
+        alpha = exact_scalar(float(a.get("alpha", 1.0)), f"{self.where(node)}: alpha")
+        beta = exact_scalar(float(a.get("beta", 1.0)), f"{self.where(node)}: beta")
         trans_a, trans_b = int(a.get("transA", 0)), int(a.get("transB", 0))
         pos, consts = self.split_inputs(node, 3)
         if len(node.input) < 2:
@@ -353,7 +353,8 @@ class _Reader:
 
     def op_LeakyRelu(self, node: Any) -> None:
         alpha = float(self.attrs(node).get("alpha", np.float32(0.01)))
-        slope = Fraction(alpha)
+        q = exact_scalar(alpha, f"{self.where(node)}: alpha")
+        slope = Fraction(int(q.p), int(q.q))
         if self.override is not None:
             if np.float32(float(self.override)) != np.float32(alpha):
                 raise InputError(f"{self.where(node)}: alpha = {alpha!r} is not the float32 nearest to the "
@@ -523,8 +524,13 @@ def onnx_bytes(network: "Network") -> bytes:
     return network_to_onnx(network).SerializeToString(deterministic=True)
 
 
-def save_onnx(path: str | os.PathLike, network: "Network") -> None:
-    """Write the network to ``path`` as ONNX, atomically (nothing is written when it is refused)."""
+def write_onnx_model(path: str | os.PathLike, model: Any) -> None:
+    """Write an ``onnx.ModelProto`` atomically, with deterministic bytes."""
     from ...io.files import atomic_write_bytes
 
-    atomic_write_bytes(path, onnx_bytes(network))
+    atomic_write_bytes(path, model.SerializeToString(deterministic=True))
+
+
+def save_onnx(path: str | os.PathLike, network: "Network") -> None:
+    """Write the network to ``path`` as ONNX, atomically (nothing is written when it is refused)."""
+    write_onnx_model(path, network_to_onnx(network))
