@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import InputError, ShapeError
-from .common import MAX_FILE_BYTES, exact_column, exact_matrix, float64_array, read_file_bytes
+from .common import MAX_FILE_BYTES, exact_column, exact_matrix, float64_array, one_line, read_file_bytes
 
 _LAYER_KEY = re.compile(r"^([Wb])(0|[1-9][0-9]*)$")
 
@@ -40,7 +40,7 @@ def read_npy(data: bytes, source: str) -> np.ndarray:
     try:
         return np.load(io.BytesIO(data), allow_pickle=False)
     except Exception as exc:  # ValueError (object arrays, bad header), EOFError, OSError
-        raise InputError(f"{source}: not a readable .npy array ({type(exc).__name__}: {exc})") from None
+        raise InputError(f"{source}: not a readable .npy array ({one_line(exc)})") from None
 
 
 def read_npz(data: bytes, source: str, cap: int = MAX_FILE_BYTES) -> dict[str, np.ndarray]:
@@ -49,7 +49,7 @@ def read_npz(data: bytes, source: str, cap: int = MAX_FILE_BYTES) -> dict[str, n
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             total = sum(info.file_size for info in zf.infolist())
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise InputError(f"{source}: not a readable .npz archive ({exc})") from None
+        raise InputError(f"{source}: not a readable .npz archive ({one_line(exc)})") from None
     if total > cap:
         raise InputError(f"{source}: the archive expands to {total} bytes, more than the {cap}-byte limit")
     try:
@@ -60,7 +60,7 @@ def read_npz(data: bytes, source: str, cap: int = MAX_FILE_BYTES) -> dict[str, n
     except InputError:
         raise
     except Exception as exc:
-        raise InputError(f"{source}: not a readable .npz archive ({type(exc).__name__}: {exc})") from None
+        raise InputError(f"{source}: not a readable .npz archive ({one_line(exc)})") from None
 
 
 def _activation_of(value: np.ndarray, source: str) -> str:

@@ -53,7 +53,8 @@ import flint
 import numpy as np
 
 from ...errors import InputError, ShapeError
-from .common import exact_entries, exact_scalar, float64_array, leaky_relu_name, normalize_activation, read_file_bytes
+from .common import (exact_entries, exact_scalar, float64_array, leaky_relu_name, normalize_activation, one_line,
+                     read_file_bytes)
 
 SUPPORTED_OPS = ("Gemm", "MatMul", "Add", "Relu", "LeakyRelu", "Tanh", "Sigmoid", "Flatten", "Identity",
                  "Reshape", "Constant")
@@ -143,7 +144,7 @@ class _Reader:
         try:
             array = self.onnx.numpy_helper.to_array(proto)
         except Exception as exc:
-            raise InputError(f"{self.source}: {what} cannot be read ({type(exc).__name__}: {exc})") from None
+            raise InputError(f"{self.source}: {what} cannot be read ({one_line(exc)})") from None
         if array.dtype.kind not in "iuf":
             try:
                 array = array.astype(np.float64)  # bfloat16 and float8 types: exact in float64
@@ -515,7 +516,7 @@ def network_to_onnx(network: "Network") -> Any:
     try:
         onnx.checker.check_model(model)
     except Exception as exc:  # pragma: no cover - the graph above is valid by construction
-        raise InputError(f"internal ONNX export error: {exc}") from None
+        raise InputError(f"internal ONNX export error: {one_line(exc)}") from None
     return model
 
 

@@ -40,7 +40,7 @@ import flint
 import numpy as np
 
 from ...errors import InputError, ShapeError
-from .common import exact_column, exact_matrix, leaky_relu_name, normalize_activation, read_file_bytes
+from .common import exact_column, exact_matrix, leaky_relu_name, normalize_activation, one_line, read_file_bytes
 
 EXTRA_MESSAGE = "reading PyTorch models needs torch, the optional extra 'torch': pip install 'exactid[torch]'"
 _KEY = re.compile(r"^(.*?)([^.]+)\.(weight|bias)$")
@@ -201,12 +201,12 @@ def load_torch_file(path: str | os.PathLike) -> Any:
     try:
         return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "weights only" not in str(exc).lower():  # corrupt data, not a refused object
+            raise InputError(f"{path}: not a readable PyTorch file ({one_line(exc, 160)})") from None
         raise InputError(f"{path}: holds objects other than tensors and plain containers, refused "
-                         f"(save model.state_dict(), not the model) [{first[:160]}]") from None
+                         f"(save model.state_dict(), not the model) [{one_line(exc, 160)}]") from None
     except Exception as exc:
-        raise InputError(f"{path}: not a readable PyTorch file ({type(exc).__name__}: "
-                         f"{str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ''})") from None
+        raise InputError(f"{path}: not a readable PyTorch file ({one_line(exc, 160)})") from None
 
 
 def network_from_torch(source: Any, activation: Any = None, leaky_relu_slope: Any = None) -> "Network":
