@@ -763,3 +763,36 @@ def test_nan_attributes_are_refused():
     model = leaky_model(float("inf"))
     with pytest.raises(InputError, match=r"LeakyRelu node 'lrelu': alpha: not a finite"):
         network_from_onnx(model)
+
+
+# --------------------------------------------------------------------------- fuzzing the readers
+def _valid_bytes():
+    _, _, net = random_float_network([3, 4, 2], "tanh", 7)
+    buf = io.BytesIO()
+    np.savez(buf, W0=np.ones((2, 3)), b0=np.zeros(2), activation=np.array("relu"))
+    npy = io.BytesIO()
+    np.save(npy, np.arange(6, dtype=np.float32).reshape(2, 3) / 7)
+    return {"onnx": onnx_bytes(net), "npz": buf.getvalue(), "csv": b"a,b\n0.5,1/3\n-2,1e-3\n", "npy": npy.getvalue()}
+
+
+VALID = _valid_bytes()
+
+
+@settings(max_examples=150)
+@given(kind=st.sampled_from(sorted(VALID)), edits=st.lists(st.tuples(st.integers(0, 10 ** 6), st.integers(0, 255)),
+                                                          min_size=1, max_size=4),
+       cut=st.one_of(st.none(), st.integers(0, 10 ** 6)))
+def test_mutated_files_give_a_network_or_one_input_error(kind, edits, cut, tmp_path_factory):
+    data = bytearray(VALID[kind])
+    for position, value in edits:
+        data[position % len(data)] = value
+    if cut is not None:
+        data = data[:cut % (len(data) + 1)]
+    path = tmp_path_factory.mktemp("fuzz") / f"m.{kind}"
+    path.write_bytes(bytes(data))
+    try:
+        result = load_samples(path) if kind in ("csv", "npy") else load_network(path)
+    except InputError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert isinstance(result, (Network, flint.fmpq_mat))

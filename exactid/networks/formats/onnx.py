@@ -58,7 +58,11 @@ from .common import (exact_entries, exact_scalar, float64_array, leaky_relu_name
 
 SUPPORTED_OPS = ("Gemm", "MatMul", "Add", "Relu", "LeakyRelu", "Tanh", "Sigmoid", "Flatten", "Identity",
                  "Reshape", "Constant")
-_ACTIVATION_OPS = {"Relu": "relu", "Tanh": "tanh", "Sigmoid": "logistic"}
+#: The attributes each op may carry, and their kinds (anything else is refused).
+_ATTRIBUTES = {"Gemm": {"alpha": "float", "beta": "float", "transA": "int", "transB": "int"},
+               "LeakyRelu": {"alpha": "float"}, "Flatten": {"axis": "int"}, "Reshape": {"allowzero": "int"},
+               "Constant": {"value": "tensor", "value_float": "float", "value_floats": "floats",
+                            "value_int": "int", "value_ints": "ints"}}
 _EXPORT_OPSET = 17
 #: Model metadata key holding the activation's name (used only for networks with one layer).
 METADATA_ACTIVATION = "exactid:activation"
@@ -262,11 +266,26 @@ class _Reader:
         if op not in SUPPORTED_OPS:
             raise InputError(f"{self.where(node)}: unsupported ONNX op {op!r} (supported: "
                              f"{', '.join(SUPPORTED_OPS)})")
+        self.attrs(node)  # refuses unknown or mistyped attributes of every op
         getattr(self, "op_" + op)(node)
 
+    _ATTRIBUTE_TYPES = {"int": "INT", "float": "FLOAT", "tensor": "TENSOR", "ints": "INTS", "floats": "FLOATS"}
+
     def attrs(self, node: Any) -> dict:
-        helper = self.onnx.helper
-        return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        """The node's attributes by name, each checked to have the kind its op expects
+        (``int``, ``float``, ``tensor``, ``ints``, ``floats``); any other attribute is refused."""
+        expected = _ATTRIBUTES.get(node.op_type, {})
+        out = {}
+        for a in node.attribute:
+            if a.name not in expected:
+                raise InputError(f"{self.where(node)}: unsupported attribute {a.name!r}")
+            if a.name in out:
+                raise InputError(f"{self.where(node)}: attribute {a.name!r} given twice")
+            kind = expected[a.name]
+            if a.type != getattr(self.onnx.AttributeProto, self._ATTRIBUTE_TYPES[kind]):
+                raise InputError(f"{self.where(node)}: attribute {a.name!r} must be of type {kind}")
+            out[a.name] = self.onnx.helper.get_attribute_value(a)
+        return out
 
     def constant(self, node: Any) -> None:
         attrs = self.attrs(node)
@@ -279,18 +298,15 @@ class _Reader:
             array = np.array(value, dtype=np.float64 if "float" in key else np.int64)
             if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
                 raise InputError(f"{self.where(node)}: NaN or infinite value")
-        else:
-            raise InputError(f"{self.where(node)}: constant attribute {key!r} is not supported")
         self.constants[node.output[0]] = array
 
     def op_Gemm(self, node: Any) -> None:
         a = self.attrs(node)
-        extra = set(a) - {"alpha", "beta", "transA", "transB"}
-        if extra:
-            raise InputError(f"{self.where(node)}: unsupported attributes {sorted(extra)}")
         alpha = exact_scalar(float(a.get("alpha", 1.0)), f"{self.where(node)}: alpha")
         beta = exact_scalar(float(a.get("beta", 1.0)), f"{self.where(node)}: beta")
-        trans_a, trans_b = int(a.get("transA", 0)), int(a.get("transB", 0))
+        trans_a, trans_b = a.get("transA", 0), a.get("transB", 0)
+        if trans_a not in (0, 1) or trans_b not in (0, 1):
+            raise InputError(f"{self.where(node)}: transA and transB must be 0 or 1")
         pos, consts = self.split_inputs(node, 3)
         if len(node.input) < 2:
             raise InputError(f"{self.where(node)}: needs inputs A and B")
@@ -381,7 +397,7 @@ class _Reader:
 
     def op_Flatten(self, node: Any) -> None:
         self.split_inputs(node, 1)
-        axis = int(self.attrs(node).get("axis", 1))
+        axis = self.attrs(node).get("axis", 1)
         rank = {"vec": 1, "row": 2, "col": 2, "2d": 2}.get(self.layout, len(self.dims))
         axis = axis + rank if axis < 0 else axis
         if self.layout == "vec" and axis == 0:
