@@ -796,3 +796,43 @@ def test_mutated_files_give_a_network_or_one_input_error(kind, edits, cut, tmp_p
         assert "\n" not in str(exc)
     else:
         assert isinstance(result, (Network, flint.fmpq_mat))
+
+
+OPS_FOR_FUZZ = ["Gemm", "MatMul", "Add", "Relu", "LeakyRelu", "Tanh", "Sigmoid", "Flatten", "Identity", "Reshape",
+                "Constant", "Softmax", "Conv"]
+
+
+@settings(max_examples=150)
+@given(seed=st.integers(0, 2 ** 32 - 1), mutations=st.lists(st.integers(0, 5), min_size=1, max_size=3))
+def test_structurally_mutated_onnx_graphs(seed, mutations):
+    """Ops renamed, inputs rewired, initializers reshaped, attributes retyped: a network or one InputError."""
+    rng = np.random.default_rng(seed)
+    _, _, net = random_float_network([3, 4, 4, 2], "relu", seed % 1000)
+    model = network_to_onnx(net)
+    graph = model.graph
+    names = ["X", "Y"] + [n for node in graph.node for n in node.output] + [t.name for t in graph.initializer]
+    for kind in mutations:
+        node = graph.node[rng.integers(len(graph.node))]
+        if kind == 0:
+            node.op_type = OPS_FOR_FUZZ[rng.integers(len(OPS_FOR_FUZZ))]
+        elif kind == 1 and len(node.input):
+            node.input[rng.integers(len(node.input))] = names[rng.integers(len(names))]
+        elif kind == 2:
+            t = graph.initializer[rng.integers(len(graph.initializer))]
+            arr = numpy_helper.to_array(t)
+            t.CopyFrom(numpy_helper.from_array(arr.reshape(-1) if arr.ndim > 1 else arr.reshape(1, -1), t.name))
+        elif kind == 3:
+            node.attribute.append(helper.make_attribute(["alpha", "transB", "axis", "value"][rng.integers(4)],
+                                                        [1, 0.5, "s", [1, 2]][rng.integers(4)]))
+        elif kind == 4:
+            del graph.node[rng.integers(len(graph.node))]
+        else:
+            graph.node.insert(int(rng.integers(len(graph.node) + 1)),
+                              helper.make_node(OPS_FOR_FUZZ[rng.integers(len(OPS_FOR_FUZZ))],
+                                               [names[rng.integers(len(names))]], [f"extra{rng.integers(9)}"]))
+    try:
+        result = network_from_onnx(model.SerializeToString())
+    except InputError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert isinstance(result, Network)

@@ -168,11 +168,15 @@ class _Reader:
     def where(self, node: Any) -> str:
         return f"{self.source}: {node.op_type} node {node.name or '(unnamed)'!r}"
 
-    def split_inputs(self, node: Any, count: int) -> tuple[int, list]:
-        """Index of the data input and the constant arrays of the others (None if absent)."""
+    def split_inputs(self, node: Any, count: int, required: Optional[int] = None) -> tuple[int, list]:
+        """Index of the data input and the constant arrays of the others (None if absent);
+        the first ``required`` inputs (default: all ``count``) must be present."""
+        required = count if required is None else required
         names = list(node.input) + [""] * (count - len(node.input))
         if len(node.input) > count:
             raise InputError(f"{self.where(node)}: too many inputs")
+        if any(not name for name in names[:required]):
+            raise InputError(f"{self.where(node)}: needs {required} input{'s' if required > 1 else ''}")
         for name in names:
             if name and name in self.dead:
                 raise InputError(f"{self.where(node)}: uses {name!r} a second time; only a single chain "
@@ -289,8 +293,8 @@ class _Reader:
 
     def constant(self, node: Any) -> None:
         attrs = self.attrs(node)
-        if len(node.output) != 1 or len(attrs) != 1:
-            raise InputError(f"{self.where(node)}: expected one output and one value attribute")
+        if len(node.input) or len(node.output) != 1 or len(attrs) != 1:
+            raise InputError(f"{self.where(node)}: expected no input, one output and one value attribute")
         (key, value), = attrs.items()
         if key == "value":
             array = self.tensor(value, f"Constant node {node.name!r}")
@@ -307,9 +311,7 @@ class _Reader:
         trans_a, trans_b = a.get("transA", 0), a.get("transB", 0)
         if trans_a not in (0, 1) or trans_b not in (0, 1):
             raise InputError(f"{self.where(node)}: transA and transB must be 0 or 1")
-        pos, consts = self.split_inputs(node, 3)
-        if len(node.input) < 2:
-            raise InputError(f"{self.where(node)}: needs inputs A and B")
+        pos, consts = self.split_inputs(node, 3, required=2)
         if pos == 2:
             raise InputError(f"{self.where(node)}: the data cannot be the bias input C")
         m = consts[1 - pos]
