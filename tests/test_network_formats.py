@@ -836,3 +836,30 @@ def test_structurally_mutated_onnx_graphs(seed, mutations):
         assert "\n" not in str(exc)
     else:
         assert isinstance(result, Network)
+
+
+def test_reading_up_to_the_logits_of_a_softmax_classifier(tmp_path):
+    rng = np.random.default_rng(11)
+    w1, b1, w2, b2 = rng.normal(size=(4, 3)), rng.normal(size=4), rng.normal(size=(2, 4)), rng.normal(size=2)
+    nodes = [helper.make_node("Gemm", ["X", "W1", "B1"], ["z"], transB=1), helper.make_node("Relu", ["z"], ["h"]),
+             helper.make_node("Gemm", ["h", "W2", "B2"], ["logits"], transB=1),
+             helper.make_node("Softmax", ["logits"], ["Y"], name="probs", axis=1)]
+    model = make_model(nodes, {"W1": w1, "B1": b1, "W2": w2, "B2": b2}, [None, 3], [None, 2], elem=TensorProto.DOUBLE)
+    with pytest.raises(InputError, match="Softmax"):
+        network_from_onnx(model)
+    net = network_from_onnx(model, output="logits")
+    assert net == Network.from_numpy([w1, w2], [b1, b2], "relu")
+    X = rng.normal(size=(6, 3))
+    logits = exactid_outputs(net, X)
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(probs, run_ort(model, X), rtol=1e-9, atol=1e-12)  # onnxruntime's softmax of our logits
+    with pytest.raises(InputError, match="unsupported ONNX op 'Softmax'"):
+        network_from_onnx(model, output="nowhere")  # the walk meets the Softmax before any 'nowhere'
+    del model.graph.node[3]
+    with pytest.raises(InputError, match="'nowhere' is not on the chain from the input \\(it ends at 'logits'\\)"):
+        network_from_onnx(model, output="nowhere")
+    path = tmp_path / "clf.onnx"
+    path.write_bytes(model.SerializeToString())
+    code, out, err = cli("convert", path, "--onnx-output", "logits", "-o", tmp_path / "clf.json")
+    assert code == 0, err
+    assert load_network(tmp_path / "clf.json") == net

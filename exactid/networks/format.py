@@ -128,12 +128,12 @@ class Network:
         return cls(normalize_activation(activation), weights, biases)
 
     @classmethod
-    def from_onnx(cls, path_or_model: Any, leaky_relu_slope: Any = None) -> "Network":
-        """Read an ONNX model (a path, bytes, or an ``onnx.ModelProto``); see
-        :mod:`exactid.networks.formats.onnx` for the supported graphs."""
+    def from_onnx(cls, path_or_model: Any, leaky_relu_slope: Any = None, output: Any = None) -> "Network":
+        """Read an ONNX model (a path, bytes, or an ``onnx.ModelProto``), up to the tensor
+        ``output`` when given; see :mod:`exactid.networks.formats.onnx` for the supported graphs."""
         from .formats.onnx import network_from_onnx
 
-        return network_from_onnx(path_or_model, leaky_relu_slope=leaky_relu_slope)
+        return network_from_onnx(path_or_model, leaky_relu_slope=leaky_relu_slope, output=output)
 
     @classmethod
     def from_sklearn(cls, estimator: Any) -> "Network":

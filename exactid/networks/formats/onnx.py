@@ -23,6 +23,11 @@ network; a mix of an activation and none is refused like any mix). A graph with 
 linear map has no hidden layer: its activation is the one recorded by exactid's writer in the
 model's metadata (``exactid:activation``), else ``identity``.
 
+**Classifiers ending in Softmax.** Name the logits tensor (``output="logits"``,
+``load_network(path, onnx_output=...)``, ``exactid convert --onnx-output``): the network is
+the chain from the input up to that tensor; the nodes after it and the graph's outputs are
+not read.
+
 **LeakyRelu.** Its ``alpha`` is a float32 attribute: the default ``0.01`` is stored as the
 float32 nearest to 1/100, which is ``5368709/536870912``, and that exact value is the slope
 read (activation ``leaky_relu:5368709/536870912``). When the model means an exact rational,
@@ -101,7 +106,7 @@ def load_onnx_model(source: Any) -> Any:
 class _Reader:
     """Walks the node list once, keeping the single live data tensor and the layers so far."""
 
-    def __init__(self, graph: Any, source: str, leaky_relu_slope: Any):
+    def __init__(self, graph: Any, source: str, leaky_relu_slope: Any, output: Optional[str] = None):
         self.onnx = _onnx()
         self.source = source
         self.override: Optional[Fraction] = leaky_relu_slope
@@ -114,9 +119,10 @@ class _Reader:
         if len(inputs) != 1:
             names = ", ".join(repr(i.name) for i in inputs) or "none"
             raise InputError(f"{source}: the graph must have exactly one data input (found {names})")
-        if len(graph.output) != 1:
-            raise InputError(f"{source}: the graph must have exactly one output (found {len(graph.output)})")
-        self.output_name = graph.output[0].name
+        if output is None and len(graph.output) != 1:
+            raise InputError(f"{source}: the graph must have exactly one output (found {len(graph.output)}); "
+                             f"name the logits tensor to read up to it")
+        self.output_name = graph.output[0].name if output is None else output
         self.data = inputs[0].name
         self.dead: set[str] = set()
         dims = self.input_dims(inputs[0])
@@ -443,7 +449,7 @@ class _Reader:
         if self.stage == "activated":
             raise InputError(f"{self.source}: the output passes through {self.pending[0]} (node {self.pending[1]!r}); "
                              f"exactid's networks end with the affine output layer (the logits): "
-                             f"remove the final activation")
+                             f"remove the final activation, or name the logits tensor to read up to it")
         if self.data != self.output_name:
             raise InputError(f"{self.source}: the graph output {self.output_name!r} is not the end of the chain "
                              f"({self.data!r})")
@@ -458,11 +464,14 @@ class _Reader:
         return Network.from_matrices(activation, self.weights, biases)
 
 
-def network_from_onnx(source: Any, leaky_relu_slope: Any = None) -> "Network":
+def network_from_onnx(source: Any, leaky_relu_slope: Any = None, output: Optional[str] = None) -> "Network":
     """Read an ONNX model (path, bytes or ``onnx.ModelProto``) as an exact network.
 
     ``leaky_relu_slope``: an exact rational (``"1/100"``, a Fraction) meant by the model's
     LeakyRelu nodes; accepted only where their float32 ``alpha`` is the float32 nearest to it.
+    ``output``: the name of a tensor on the chain (typically the logits, before a
+    ``Softmax``): the network is the chain from the input up to it, and the nodes after it
+    and the graph's outputs are ignored.
     """
     model = load_onnx_model(source)
     where = str(source) if isinstance(source, (str, os.PathLike)) else "ONNX model"
@@ -471,9 +480,15 @@ def network_from_onnx(source: Any, leaky_relu_slope: Any = None) -> "Network":
             leaky_relu_slope = Fraction(str(leaky_relu_slope).strip())
         except (ValueError, ZeroDivisionError):
             raise InputError(f"leaky ReLU slope {leaky_relu_slope!r} is not a rational p/q") from None
-    reader = _Reader(model.graph, where, leaky_relu_slope)
+    if output is not None and (not isinstance(output, str) or not output):
+        raise InputError("the output tensor must be given by its name")
+    reader = _Reader(model.graph, where, leaky_relu_slope, output)
     for node in model.graph.node:
+        if output is not None and reader.data == output:
+            break
         reader.run(node)
+    if output is not None and reader.data != output:
+        raise InputError(f"{where}: tensor {output!r} is not on the chain from the input (it ends at {reader.data!r})")
     net = reader.network()
     stored = {p.key: p.value for p in model.metadata_props}.get(METADATA_ACTIVATION)
     if net.depth == 1 and stored:  # no hidden layer: the graph has no activation to read
