@@ -49,6 +49,13 @@ def read_file_bytes(path: str | os.PathLike, cap: int = MAX_FILE_BYTES) -> bytes
     return data
 
 
+def one_line(exc: BaseException, limit: int = 200) -> str:
+    """A foreign exception as one short line (type and message, whitespace collapsed)."""
+    text = " ".join(str(exc).split())
+    text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def exact_scalar(value: Any, what: str) -> flint.fmpq:
     """One int, float (exact value) or rational as ``fmpq``; NaN and infinities are refused."""
     if isinstance(value, (bool, np.bool_)):
@@ -75,7 +82,7 @@ def _as_numeric(array: Any, what: str) -> np.ndarray:
     try:
         a = np.asarray(array)
     except Exception as exc:  # ragged nested lists and the like
-        raise InputError(f"{what}: not a numeric array ({exc})") from None
+        raise InputError(f"{what}: not a numeric array ({one_line(exc)})") from None
     if a.dtype.kind == "f" and a.dtype.itemsize < 8:
         a = a.astype(np.float64)  # exact: every float16/float32 is a float64
     elif a.dtype.kind not in "iuf":

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import InputError, ShapeError
-from .common import MAX_FILE_BYTES, exact_column, exact_matrix, float64_array, read_file_bytes
+from .common import MAX_FILE_BYTES, exact_column, exact_matrix, float64_array, one_line, read_file_bytes
 
 _LAYER_KEY = re.compile(r"^([Wb])(0|[1-9][0-9]*)$")
 
@@ -40,7 +40,7 @@ def read_npy(data: bytes, source: str) -> np.ndarray:
     try:
         return np.load(io.BytesIO(data), allow_pickle=False)
     except Exception as exc:  # ValueError (object arrays, bad header), EOFError, OSError
-        raise InputError(f"{source}: not a readable .npy array ({type(exc).__name__}: {exc})") from None
+        raise InputError(f"{source}: not a readable .npy array ({one_line(exc)})") from None
 
 
 def read_npz(data: bytes, source: str, cap: int = MAX_FILE_BYTES) -> dict[str, np.ndarray]:
@@ -48,8 +48,8 @@ def read_npz(data: bytes, source: str, cap: int = MAX_FILE_BYTES) -> dict[str, n
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             total = sum(info.file_size for info in zf.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise InputError(f"{source}: not a readable .npz archive ({exc})") from None
+    except Exception as exc:  # BadZipFile, NotImplementedError (zip versions), OSError, ...
+        raise InputError(f"{source}: not a readable .npz archive ({one_line(exc)})") from None
     if total > cap:
         raise InputError(f"{source}: the archive expands to {total} bytes, more than the {cap}-byte limit")
     try:
@@ -60,7 +60,7 @@ def read_npz(data: bytes, source: str, cap: int = MAX_FILE_BYTES) -> dict[str, n
     except InputError:
         raise
     except Exception as exc:
-        raise InputError(f"{source}: not a readable .npz archive ({type(exc).__name__}: {exc})") from None
+        raise InputError(f"{source}: not a readable .npz archive ({one_line(exc)})") from None
 
 
 def _activation_of(value: np.ndarray, source: str) -> str:
@@ -118,6 +118,15 @@ def save_npz_network(path: str | os.PathLike, network: "Network") -> None:
     for l, (w, b) in enumerate(zip(network.weights, network.biases)):
         arrays[f"W{l}"] = float64_array(w, f"W{l}")
         arrays[f"b{l}"] = float64_array(b, f"b{l}").ravel()
+    atomic_write_bytes(path, npz_bytes(arrays))
+
+
+def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """An uncompressed ``.npz`` archive with fixed timestamps: the same arrays give the same bytes."""
     buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    atomic_write_bytes(path, buf.getvalue())
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
+        for name in sorted(arrays):
+            member = io.BytesIO()
+            np.lib.format.write_array(member, np.asarray(arrays[name]), allow_pickle=False)
+            zf.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), member.getvalue())
+    return buf.getvalue()
