@@ -48,12 +48,15 @@ def family_certificate(Z: RootSumMatrix, family: SparsityFamily, result: Optiona
             data = Z.to_exact()
         claim["matrix"] = "data"
         payload = {"matrix": encode_matrix(data)}
-    steps = [{"kind": "entries_nonzero_mod_p", "p": red.p, "root": red.root}]
+    nnz = result.nonzeros if result.nonzeros is not None else Z.shape[0] * Z.shape[1]
+    # every entry nonzero mod p; or, with zero entries, the zero residues are exact zeros
+    steps = [{"kind": "entries_nonzero_mod_p" if nnz == Z.shape[0] * Z.shape[1] else "support_mod_p",
+              "p": red.p, "root": red.root}]
     for blk, rows, cols, wred in result.excluded:
         steps.append({"kind": "block_not_rank_one", "block": _block(blk), "rows": [int(i) for i in rows],
                       "cols": [int(j) for j in cols], "p": wred.p, "root": wred.root})
     if result.verdict == "no_factorization" and not result.candidates and \
-            family.r * family.x_col * family.y_row < Z.shape[0] * Z.shape[1]:
+            family.r * family.x_col * family.y_row < nnz:
         pass  # the count alone proves it: every entry is nonzero
     elif result.verdict == "not_identifiable":
         for cover in result.covers[:2]:
