@@ -3,7 +3,9 @@
 Named products: ``--matrix NAME --n N --x-col-sparsity K --y-row-sparsity K2 [--r R]``
 (r defaults to the tight count N^2 / (K K2)).  User data: ``--x X.json --y Y.json`` decides
 the family with Z = X Y (K, K2, r default to X's largest column count, Y's largest row count
-and X's column number) or, with ``--fixed-support``, the pair for its own supports.
+and X's column number) or, with ``--fixed-support``, the pair for its own supports.  A given
+product with given supports: ``--z Z.json --x-support SX.json --y-support SY.json`` (supports
+are the nonzero patterns of the two files) recovers the factors by iterative completion.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ def _add_options(p) -> None:
     p.add_argument("--x", metavar="X.json", help="left factor X (matrix file)")
     p.add_argument("--y", metavar="Y.json", help="right factor Y (matrix file)")
     p.add_argument("--fixed-support", action="store_true", help="with --x/--y: decide for the fixed supports")
+    p.add_argument("--z", metavar="Z.json", help="a given product Z (with --x-support and --y-support)")
+    p.add_argument("--x-support", metavar="SX.json", help="with --z: support of X (a matrix file; its nonzero pattern)")
+    p.add_argument("--y-support", metavar="SY.json", help="with --z: support of Y (a matrix file; its nonzero pattern)")
     p.add_argument("--x-col-sparsity", type=int, metavar="K", help="at most K nonzeros per column of X")
     p.add_argument("--y-row-sparsity", type=int, metavar="K2", help="at most K2 nonzeros per row of Y")
     p.add_argument("--r", type=int, metavar="R", help="inner dimension (default: the tight count)")
@@ -51,9 +56,12 @@ def _decide(args):
     from ..factorization.twolayer import decide_family
     from ..supports import SparsityFamily
 
+    if args.z is not None or args.x_support is not None or args.y_support is not None:
+        return _decide_given_supports(args)
     named = args.matrix is not None
     if named == (args.x is not None or args.y is not None):
-        raise InputError("give either --matrix NAME --n N or --x X.json --y Y.json")
+        raise InputError("give either --matrix NAME --n N, --x X.json --y Y.json, or --z Z.json with "
+                         "--x-support and --y-support")
     if named:
         if args.n is None:
             raise InputError("--matrix needs --n N")
@@ -92,9 +100,27 @@ def _decide(args):
     return "family", result, cert, Z.shape
 
 
+def _decide_given_supports(args):
+    from ..certify.twolayer import given_supports_certificate
+    from ..io.matrices import load_matrix
+    from ..supports import support_of
+
+    if args.z is None or args.x_support is None or args.y_support is None:
+        raise InputError("--z, --x-support and --y-support go together")
+    if args.matrix is not None or args.x is not None or args.y is not None or args.fixed_support:
+        raise InputError("--z with supports excludes --matrix, --x/--y and --fixed-support")
+    Z = load_matrix(args.z)
+    SX, SY = support_of(load_matrix(args.x_support)), support_of(load_matrix(args.y_support))
+    if SX.shape[0] != Z.nrows or SY.shape[1] != Z.ncols or SX.shape[1] != SY.shape[0]:
+        raise InputError(f"supports {SX.shape[0]}x{SX.shape[1]} and {SY.shape[0]}x{SY.shape[1]} do not fit "
+                         f"the {Z.nrows}x{Z.ncols} matrix Z")
+    cert, result = given_supports_certificate(Z, SX, SY)
+    return "supports", result, cert, (SX, SY)
+
+
 def run_certify(args) -> int:
     start = time.perf_counter()
-    kind, result, cert, _ = _decide(args)
+    kind, result, cert, info = _decide(args)
     seconds = time.perf_counter() - start
     payload = {"verdict": result.verdict, "reason": result.reason, "seconds": round(seconds, 3), "kind": kind}
     if kind == "family":
@@ -102,6 +128,13 @@ def run_certify(args) -> int:
         payload["r"] = result.family.r
         if result.count is not None:
             payload["covers"] = result.count
+    elif kind == "supports":
+        payload["r"] = int(info[0].shape[1])
+        payload["recovered"] = [int(rec[0]) for rec in result.recovered]
+        if result.X is not None:  # the factors, as matrix files write them
+            from ..certify.common import encode_matrix
+
+            payload["X"], payload["Y"] = encode_matrix(result.X), encode_matrix(result.Y)
     elif result.analysis is not None:  # support-level analysis of (supp X, supp Y)
         a = result.analysis
         payload["supports"] = {"disjoint": a.disjoint, "identical": a.identical, "nested": a.nested,
@@ -127,7 +160,7 @@ def run_draw(args) -> int:
     require_matplotlib()  # fail fast, before any computation
     kind, result, _, info = _decide(args)
     title = f"{args.matrix}({args.n})" if args.matrix else "X Y"
-    if kind == "fixed":
+    if kind in ("fixed", "supports"):
         draw_overlaps(info[0], info[1], args.output, f"{title}: {result.verdict}")
     else:
         blocks = result.covers[0] if result.covers else []
