@@ -132,7 +132,7 @@ def test_zero_entries_hand_derived():
     R2 = RootSumMatrix.from_exact(E2)
     for fam in (SparsityFamily(4, 4, 4, 1, 2), SparsityFamily(4, 4, 4, 2, 1), SparsityFamily(4, 4, 2, 2, 2)):
         cert, res = family_certificate(R2, fam, data=E2)
-        expected = brute_force_covers(Z2.astype(float), fam.x_col, fam.y_row)
+        expected = brute_force_covers(Z2.astype(float), fam.x_col_sparsity, fam.y_row_sparsity)
         assert res.verdict == {0: "no_factorization", 1: "identifiable"}.get(expected, "not_identifiable")
         check_document(cert)
     assert decide_family(R2, SparsityFamily(4, 4, 2, 2, 2)).verdict == "no_factorization"  # [[1,1],[1,-1]]

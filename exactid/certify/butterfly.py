@@ -68,7 +68,7 @@ def uniqueness_certificate(result: ButterflyResult, matrix_name: str, matrix: Op
         raise InputError(f"no uniqueness certificate for a {result.status} result")
     claim = {"kind": "butterfly_unique", "matrix": matrix_name, "n": result.N,
              "perm": _perm_json(result, perm_name), "tree": result.tree.to_json(), "verdict": "identifiable"}
-    if result.encoding == "exponents":
+    if result.encoding == "roots_of_unity":
         data: dict = {"encoding": "roots_of_unity", "conductor": result.conductor,
                       "factors": [f.astype(np.int64).ravel().tolist() for f in result.factors]}
     else:
@@ -166,6 +166,20 @@ def certify_matrix(matrix: ExactMatrix, perm: Any = None, tree: Any = "balanced"
         result.reason = (f"factorized exactly over {matrix.field.name}, but uniqueness certificates cover "
                          "rational entries only (and the named DFT/Hadamard matrices)")
     return None, result
+
+
+#: Verdict of each status of a :class:`ButterflyResult` once certified (factorized results are
+#: certified unique, or re-labelled ``degenerate`` / ``uncertified`` by :func:`certify_matrix`).
+VERDICTS = {"factorized": "identifiable", "no_factorization": "no_factorization"}
+
+
+def verdict_of(result: ButterflyResult) -> str:
+    """``identifiable``, ``no_factorization`` or ``undecided`` (degenerate or uncertified results).
+
+    >>> verdict_of(certify_named("hadamard", 4)[1])
+    'identifiable'
+    """
+    return VERDICTS.get(result.status, "undecided")
 
 
 def bundled():

@@ -39,7 +39,7 @@ def family_certificate(Z: RootSumMatrix, family: SparsityFamily, result: Optiona
         return None, result
     red = result.reduction
     claim = {"kind": "two_layer_family", "shape": list(Z.shape), "field": Z.field_name,
-             "r": family.r, "x_col_sparsity": family.x_col, "y_row_sparsity": family.y_row,
+             "r": family.r, "x_col_sparsity": family.x_col_sparsity, "y_row_sparsity": family.y_row_sparsity,
              "verdict": result.verdict}
     if Z.name is not None:
         claim["matrix"] = {"name": Z.name, "n": int(Z.size)}
@@ -57,7 +57,7 @@ def family_certificate(Z: RootSumMatrix, family: SparsityFamily, result: Optiona
         steps.append({"kind": "block_not_rank_one", "block": _block(blk), "rows": [int(i) for i in rows],
                       "cols": [int(j) for j in cols], "p": wred.p, "root": wred.root})
     if result.verdict == "no_factorization" and not result.candidates and \
-            family.r * family.x_col * family.y_row < nnz:
+            family.r * family.x_col_sparsity * family.y_row_sparsity < nnz:
         pass  # the count alone proves it: every entry is nonzero
     elif result.verdict == "not_identifiable":
         for cover in result.covers[:2]:
@@ -75,7 +75,7 @@ def family_certificate(Z: RootSumMatrix, family: SparsityFamily, result: Optiona
     return envelope(claim, payload, steps, meta), result
 
 
-def named_family_certificate(name: str, N: int, x_col: int, y_row: int, r: Optional[int] = None,
+def named_family_certificate(name: str, N: int, x_col_sparsity: int, y_row_sparsity: int, r: Optional[int] = None,
                              count: bool = False) -> tuple[Optional[dict], FamilyResult]:
     """Certificate for a named N x N transform; ``r`` defaults to the tight count N^2/(k k').
 
@@ -85,8 +85,8 @@ def named_family_certificate(name: str, N: int, x_col: int, y_row: int, r: Optio
     """
     Z = named_root_sums(name, N)
     if r is None:
-        r = max(1, (N * N) // (x_col * y_row))
-    return family_certificate(Z, SparsityFamily(N, N, r, x_col, y_row), count=count)
+        r = max(1, (N * N) // (x_col_sparsity * y_row_sparsity))
+    return family_certificate(Z, SparsityFamily(N, N, r, x_col_sparsity, y_row_sparsity), count=count)
 
 
 def bundled():

@@ -1,4 +1,4 @@
-"""Butterfly factorization certificates (DESIGN §3), checked from the definitions.
+"""Butterfly factorization certificates (docs/design.md, section 3), checked from the definitions.
 
 N = 2^L; level l (1..L) owns bit L - l of an index; supp(S_p..S_q) = {(i, j): i ^ j only in the
 bits of levels p..q}.  Factor l lists its 2N values: value 2i + t is X_l[i, (i & ~b) | t b],
