@@ -71,15 +71,18 @@ def _random_cover_product(draw):
         rows, cols = rng.permutation(m), rng.permutation(n)
         X = [[0] * r for _ in range(m)] if field.degree == 1 else [[[0] * field.degree for _ in range(r)] for _ in range(m)]
         Y = [[0] * n for _ in range(r)] if field.degree == 1 else [[[0] * field.degree for _ in range(n)] for _ in range(r)]
-        t = 0
+        t, drop = 0, draw(st.sampled_from([0.0, 0.0, 0.3]))  # dropped blocks leave zeros in Z
         for g in range(a):
             for h in range(b):
+                if t and rng.random() < drop:
+                    continue
                 for i in rows[g * k:(g + 1) * k]:
                     X[i][t] = _nonzero(rng, field)
                 for j in cols[h * kp:(h + 1) * kp]:
                     Y[t][j] = _nonzero(rng, field)
                 t += 1
-        Z = ExactMatrix.from_rows(X, field) @ ExactMatrix.from_rows(Y, field)
+        Z = ExactMatrix.from_rows(X, field)[:, list(range(t))] @ ExactMatrix.from_rows(Y, field)[list(range(t)), :]
+        r = t
     else:
         Z = ExactMatrix.from_rows([[_nonzero(rng, field) for _ in range(n)] for _ in range(m)], field)
     return Z, r, k, kp
@@ -126,6 +129,29 @@ def two_layer_fixed_certificates(draw):
 
     X, Y = ExactMatrix.from_rows(sparse((m, r)), field), ExactMatrix.from_rows(sparse((r, n)), field)
     return fixed_certificate(X, Y)[0]
+
+
+@st.composite
+def two_layer_supports_certificates(draw):
+    """A product of random sparse factors, perturbed at one entry, with its factors' supports
+    (no factorization, or identifiable through the fixed-support kind)."""
+    from exactid.certify.twolayer import given_supports_certificate
+    from exactid.domains import ExactMatrix
+
+    field = _field(draw(st.sampled_from([1, 1, 3, 4])))
+    m, r, n = draw(st.integers(1, 4)), draw(st.integers(1, 2)), draw(st.integers(1, 4))
+    rng = _rng(draw(SMALL))
+    zero = 0 if field.degree == 1 else [0] * field.degree
+    X = [[_nonzero(rng, field) if rng.random() < 0.7 else zero for _ in range(r)] for _ in range(m)]
+    Y = [[_nonzero(rng, field) if rng.random() < 0.7 else zero for _ in range(n)] for _ in range(r)]
+    Xm, Ym = ExactMatrix.from_rows(X, field), ExactMatrix.from_rows(Y, field)
+    Z = (Xm @ Ym).tolist()
+    if draw(st.sampled_from([True, True, True, False])):
+        a, b = draw(st.integers(0, m - 1)), draw(st.integers(0, n - 1))
+        Z[a][b] = Z[a][b] + 1
+    SX = np.array([[x != zero for x in row] for row in X])
+    SY = np.array([[y != zero for y in row] for row in Y])
+    return given_supports_certificate(ExactMatrix.from_rows(Z, field), SX, SY)[0]
 
 
 @st.composite
@@ -231,6 +257,7 @@ STRATEGIES = {
     "rank": rank_certificates(),
     "two_layer_family": two_layer_family_certificates(),
     "two_layer_fixed": two_layer_fixed_certificates(),
+    "two_layer_supports": two_layer_supports_certificates(),
     "butterfly_unique": butterfly_unique_certificates(),
     "butterfly_no_factorization": butterfly_no_factorization_certificates(),
     "network_equivalence": network_equivalence_certificates(),

@@ -80,6 +80,10 @@ def check_fixed(doc: dict) -> str:
     SX, SY, r = support(X), support(Y), X.cols
     require(claim.get("shape") == [X.rows, r, Y.cols] and claim.get("field") == field_name(X.n),
             "claim.shape or claim.field is not the pair's")
+    where = f"the {X.rows}x{r} by {r}x{Y.cols} pair"
+    if "Z" in data:  # a given product: the pair factors it
+        require(equal(product(X, Y), decode(data["Z"], "Z")), "X Y is not the given Z")
+        where = f"the given {X.rows}x{Y.cols} matrix Z = X Y with its {X.rows}x{r} by {r}x{Y.cols} supports"
     blocks = [np.outer(SX[:, i], SY[i]) for i in range(r)]
     verdict, second, pairs = claim.get("verdict"), None, 0
     active = [i for i in range(r) if SX[:, i].any() or SY[i].any()]  # x_i = y_i = 0 stays zero: no part
@@ -113,7 +117,6 @@ def check_fixed(doc: dict) -> str:
                 second = "the second pair has other zero columns of X / zero rows of Y"
             else:
                 raise Malformed(f"step kind {kind!r} does not belong in a fixed-support certificate")
-    where = f"the {X.rows}x{r} by {r}x{Y.cols} pair"
     if verdict == "identifiable":
         require(not active, f"components {active} were never recovered")
         how = f" ({pairs} shared pair{'s' if pairs != 1 else ''} with independent factors)" if pairs else ""
