@@ -8,7 +8,7 @@ import exactid.checker
 
 CHECKER = Path(exactid.checker.__file__).parent
 ALLOWED_THIRD_PARTY = {"numpy", "flint"}
-LINE_BUDGET = 1500
+LINE_BUDGET = 1900  # kronecker.py added ~300 lines (issue 16)
 
 
 def checker_modules() -> list[Path]:
