@@ -135,9 +135,8 @@ def _truncated(blocks: np.ndarray, r: int) -> tuple[np.ndarray, np.ndarray, np.n
     else:
         u = np.linalg.svd(blocks, full_matrices=False)[0][:, :, :r]
     right = np.matmul(np.swapaxes(u, 1, 2).conj(), blocks)  # the projection U^H B: Pythagoras holds exactly
-    total = np.einsum("krc,krc->k", blocks, blocks.conj()).real
-    kept = np.einsum("krc,krc->k", right, right.conj()).real
-    return u, right, np.maximum(total - kept, 0.0)
+    residual = blocks - (u * right if r == 1 else np.matmul(u, right))  # directly: no cancellation
+    return u, right, np.einsum("krc,krc->k", residual, residual.conj()).real
 
 
 def _top_vector(blocks: np.ndarray) -> np.ndarray:
@@ -179,7 +178,8 @@ def factor_float(matrix: np.ndarray, arch: Union[str, Architecture], tree: Union
     top, nodes = arch.nodes(tree_obj)
     norm = float(np.linalg.norm(A))
     root = np.ascontiguousarray(from_dense(A, top))
-    off = max(norm ** 2 - float(np.linalg.norm(root)) ** 2, 0.0)  # energy off the product pattern
+    outside = A[~top.support()] if top.nnz < A.size else A[:0, 0]
+    off = float(np.vdot(outside, outside).real)  # energy off the product pattern, summed directly
     by_span = {(nd.p, nd.q): nd for nd in nodes}
     factors: list = [None] * arch.L
     errors: dict = {}
