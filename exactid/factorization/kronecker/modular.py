@@ -10,7 +10,7 @@ has its own implementation).
 >>> arch = monarch(2, 2)
 >>> ones = [np.ones(p.as_tuple()) for p in arch.patterns]
 >>> chain_mod(ones, arch.patterns, 1, 2, 101)[0].tolist()  # one path per entry
-[2.0, 2.0, 2.0, 2.0]
+[1.0, 1.0, 1.0, 1.0]
 """
 
 from __future__ import annotations
