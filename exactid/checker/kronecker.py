@@ -22,10 +22,9 @@ from typing import Any
 import flint
 import numpy as np
 
-from .arith import check_root, fraction, integer, is_prime
-from .core import at_step, claim_handler, require, steps_of
+from .arith import fraction, integer, is_prime
+from .core import require
 from .errors import Malformed
-from .matrices import decode
 
 MAX_PRIME = 1 << 20
 MAX_SIZE = 1 << 13  # rows or columns of the target
@@ -45,7 +44,7 @@ def pair(x: tuple, y: tuple):
     return None
 
 
-def _patterns(claim: dict) -> list:
+def patterns(claim: dict) -> list:
     raw = claim.get("architecture")
     if not (isinstance(raw, list) and 1 <= len(raw) <= MAX_LEVELS):
         raise Malformed(f"architecture must list 1..{MAX_LEVELS} patterns")
@@ -62,14 +61,14 @@ def _patterns(claim: dict) -> list:
     return pats
 
 
-def _tree(obj: Any, pats: list, nodes: dict, depth: int = 0) -> tuple:
+def tree_nodes(obj: Any, pats: list, nodes: dict, depth: int = 0) -> tuple:
     """(p, q, pattern of S_p..S_q) of a tree; adds each node (p, l, q) -> (left, right, product, r)."""
     if isinstance(obj, int) and not isinstance(obj, bool):
         require(1 <= obj <= len(pats), f"level {obj} out of range")
         return obj, obj, pats[obj - 1]
     if not (isinstance(obj, list) and len(obj) == 2) or depth > MAX_LEVELS:
         raise Malformed("a tree node must be a level or [left, right]")
-    (p, l, x), (m, q, y) = _tree(obj[0], pats, nodes, depth + 1), _tree(obj[1], pats, nodes, depth + 1)
+    (p, l, x), (m, q, y) = tree_nodes(obj[0], pats, nodes, depth + 1), tree_nodes(obj[1], pats, nodes, depth + 1)
     require(m == l + 1, "tree leaves must be consecutive levels")
     got = pair(x, y)
     require(got is not None, f"the split {p}..{l} | {m}..{q} is not chainable: {x} and {y}")
@@ -103,7 +102,7 @@ def class_lemma(node: tuple, pats: list) -> tuple:
     return rows, cols, np.argsort(ids, kind="stable").reshape(-1, r)
 
 
-def _values(raw: Any, pats: list, roots: bool) -> list:
+def factor_values(raw: Any, pats: list, roots: bool) -> list:
     """Factors as int64 exponents (roots) or (numerators, denominators) arrays (int64 or Python ints)."""
     require(isinstance(raw, list) and len(raw) == len(pats), f"'factors' must list {len(pats)} factors")
     out = []
@@ -120,7 +119,7 @@ def _values(raw: Any, pats: list, roots: bool) -> list:
     return out
 
 
-def _mod(values: list, pats: list, p: int, root: int, n: int) -> list:
+def residues(values: list, pats: list, p: int, root: int, n: int) -> list:
     """Compact int64 arrays of the factors modulo p (ζ_n -> root for exponents)."""
     out = []
     for v, pat in zip(values, pats):
@@ -163,7 +162,7 @@ def products(obj: Any, mods: list, nodes: dict, lemma: dict, p: int, ranks: bool
     return lo, hi, out
 
 
-def _primes(step: dict, key: str) -> list:
+def primes(step: dict, key: str) -> list:
     ps = step.get(key)
     require(isinstance(ps, list) and 1 <= len(ps) <= 256, f"'{key}' must list 1..256 primes")
     ps = [integer(q, key) for q in ps]
@@ -172,7 +171,7 @@ def _primes(step: dict, key: str) -> list:
     return ps
 
 
-def _bound(values: list, pats: list) -> tuple:
+def bound(values: list, pats: list) -> tuple:
     """(D, B): D·X_1..X_L is integral with entries of absolute value at most B."""
     D, H = 1, 1
     for num, den in values:
@@ -181,210 +180,30 @@ def _bound(values: list, pats: list) -> tuple:
     return D, H * prod(p[2] for p in pats[:-1])
 
 
-def _target(claim: dict, data: dict, pats: list, roots: bool):
-    """('dft', n, perm) | ('explicit', CMatrix) | ('planted', values)."""
-    m, n = pats[0][0] * pats[0][1] * pats[0][3], pats[-1][0] * pats[-1][2] * pats[-1][3]
-    name = claim.get("matrix")
-    if name == "dft":
-        require(roots and m == n and integer(data.get("conductor"), "conductor") == n, "dft factors are powers of ζ_n")
-        perm = claim.get("perm")
-        if isinstance(perm, dict) and isinstance(perm.get("digit_reversal"), list):
-            rs = [integer(x, "radix") for x in perm["digit_reversal"]]
-            require(all(x >= 2 for x in rs) and prod(rs) == n, "radices must multiply to n")
-            j, out, low, place = np.arange(n), np.zeros(n, dtype=np.int64), n, 1
-            for x in rs:
-                low //= x
-                out, place = out + ((j // low) % x) * place, place * x
-            return "dft", n, out
-        require(perm == "identity", "perm must be 'identity' or {'digit_reversal': radices}")
-        return "dft", n, np.arange(n)
-    require(not roots, "roots of unity only for the dft")
-    if name == "explicit":
-        z = decode(data.get("matrix"))
-        require(z.n == 1 and (z.rows, z.cols) == (m, n), f"the matrix must be {m}x{n} over QQ")
-        return "explicit", z
-    require(name == "planted", "claim.matrix must be 'dft', 'explicit' or 'planted'")
-    return "planted", _values(data.get("planted"), pats, False)
-
-
-def _root(claim: dict, values: list, pats: list, nodes: dict, lemma: dict, p: int, root: int, n: int,
+def root_product(claim: dict, values: list, pats: list, nodes: dict, lemma: dict, p: int, root: int, n: int,
           ranks: bool = False) -> np.ndarray:
     """Compact X_1..X_L mod p on the product pattern (computed along the claimed tree)."""
-    mods = _mod(values, pats, p, root, n)
+    mods = residues(values, pats, p, root, n)
     return products(claim.get("tree", 1), mods, nodes, lemma, p, ranks)[2]
 
 
-def _top(pats: list, nodes: dict) -> tuple:
+def top_pattern(pats: list, nodes: dict) -> tuple:
     return nodes[max(nodes, key=lambda k: k[2] - k[0])][2] if nodes else pats[0]
 
 
-def _product(claim: dict, step: dict, values: list, pats: list, nodes: dict, lemma: dict, target: tuple,
-             roots: bool, n: int) -> None:
-    require(set(lemma) == set(nodes), "the class lemma must come first, at every node")
-    top = _top(pats, nodes)
-    A, B, C, D = top
-    if roots:
-        p, root = integer(step.get("prime"), "prime"), integer(step.get("root"), "root")
-        check_root(n, p, root)
-        require(p < MAX_PRIME and top == (1, n, n, 1), f"p below {MAX_PRIME} and a full product pattern")
-        ps, roots_ = [p], [root]
-    else:
-        ps = _primes(step, "primes")
-        roots_ = [1] * len(ps)
-        Dn, Bn = _bound(values, pats)
-        if target[0] == "explicit":
-            z = target[1]
-            big = max(abs(int(e)) for e in z.num[0].entries()) if z.rows * z.cols else 0
-            Dn, Bn = Dn * z.den, Dn * z.den * (Bn + big)
-        else:
-            D2, B2 = _bound(target[1], pats)
-            Dn, Bn = Dn * D2, Dn * D2 * (Bn + B2)
-        require(all(Dn % q for q in ps), "a prime divides a denominator")
-        require(prod(ps) > Bn, "the primes do not exceed the bound on the entries")
-    i = ((np.arange(A)[:, None, None, None] * B + np.arange(B)[None, :, None, None]) * D
-         + np.arange(D)[None, None, None, :])
-    j = (np.arange(A)[:, None, None, None] * C + np.arange(C)[None, None, :, None]) * D + np.arange(D)[None, None, None, :]
-    for p, root in zip(ps, roots_):
-        got = _root(claim, values, pats, nodes, lemma, p, root, n)
-        if target[0] == "dft":
-            table = np.array([pow(root, e, p) for e in range(n)], dtype=np.int64)
-            want = table[(-(i * target[2][j])) % n]
-        elif target[0] == "planted":
-            want = _root(claim, target[1], pats, nodes, lemma, p, 1, 1)
-        else:
-            dense = np.array(target[1].reduce(p, 1).entries(), dtype=np.int64).reshape(target[1].rows, -1)
-            want = dense[i, j]
-            dense[i, j] = 0
-            require(not dense.any(), f"the matrix is nonzero modulo {p} off the product pattern")
-        bad = np.argwhere(got != want)
-        require(len(bad) == 0, f"the product differs from the matrix modulo {p} (compact entry {bad[:1].tolist()})")
-
-
-def _nondegenerate(claim: dict, step: dict, values: list, pats: list, nodes: dict, lemma: dict) -> None:
-    require(set(lemma) == set(nodes), "the class lemma must come first, at every node")
-    p = _primes({"primes": [step.get("prime")]}, "primes")[0]
-    require(_bound(values, pats)[0] % p != 0, "the prime divides a denominator")
-    _root(claim, values, pats, nodes, lemma, p, 1, 1, ranks=True)
-
-
-def _head(doc: dict) -> tuple:
+def head(doc: dict) -> tuple:
     claim, data = doc["claim"], doc.get("data")
     require(isinstance(data, dict), "'data' must be an object")
-    pats = _patterns(claim)
+    pats = patterns(claim)
     nodes: dict = {}
     if len(pats) > 1:
-        require(_tree(claim.get("tree"), pats, nodes)[:2] == (1, len(pats)), "the tree must cover every level")
+        require(tree_nodes(claim.get("tree"), pats, nodes)[:2] == (1, len(pats)), "the tree must cover every level")
     return claim, data, pats, nodes
 
 
-def _lemmas(step: dict, nodes: dict, pats: list, ids: dict) -> None:
+def lemma_step(step: dict, nodes: dict, pats: list, ids: dict) -> None:
     node = step.get("node")
     require(isinstance(node, list) and len(node) == 3, "node must be [p, l, q]")
     key = tuple(integer(x, "node") for x in node)
     require(key in nodes, f"{key} is not a node of the tree")
     ids[key] = class_lemma((key, nodes[key]), pats)
-
-
-@claim_handler("kronecker_unique")
-def check_unique(doc: dict) -> str:
-    claim, data, pats, nodes = _head(doc)
-    require(claim.get("verdict") == "identifiable", "claim.verdict must be 'identifiable'")
-    roots = data.get("encoding") == "roots_of_unity"
-    require(roots or data.get("encoding") == "rational", "encoding must be 'rational' or 'roots_of_unity'")
-    n = integer(data["conductor"], "conductor") if roots else 1
-    values, target = _values(data.get("factors"), pats, roots), _target(claim, data, pats, roots)
-    ids: dict = {}
-    done = set()
-    for k, kind, step in steps_of(doc):
-        with at_step(k, kind):
-            if kind == "class_lemma":
-                _lemmas(step, nodes, pats, ids)
-            elif kind == "nondegenerate":  # roots of unity: one path per entry (r = 1), never zero
-                if roots:
-                    require(all(nd[3] == 1 for nd in nodes.values()), "roots of unity need classes of size 1")
-                else:
-                    _nondegenerate(claim, step, values, pats, nodes, ids)
-            elif kind == "product":
-                _product(claim, step, values, pats, nodes, ids, target, roots, n)
-            else:
-                raise Malformed(f"step kind {kind!r} does not belong in a Kronecker-sparse certificate")
-            done.add(kind)
-    require(set(ids) == set(nodes), "the class lemma is not shown at every node of the tree")
-    require({"nondegenerate", "product"} <= done, "missing steps: nondegenerate and product are required")
-    sizes = sorted({nd[3] for nd in nodes.values()})
-    amb = "diagonal scalings" if sizes in ([], [1]) else f"block-diagonal invertible matrices on classes of size {sizes}"
-    return (f"the {claim['matrix']} matrix has a factorization in the architecture of {len(pats)} Kronecker-sparse "
-            f"factors, unique up to {amb} ({len(nodes)} splits)")
-
-
-@claim_handler("kronecker_no_factorization")
-def check_no_factorization(doc: dict) -> str:
-    claim, data, pats, nodes = _head(doc)
-    require(claim.get("verdict") == "no_factorization" and claim.get("matrix") == "explicit", "explicit, no_factorization")
-    z = _target(claim, data, pats, False)[1]
-    ids: dict = {}
-    reason = None
-    for k, kind, step in steps_of(doc):
-        with at_step(k, kind):
-            if kind == "class_lemma":
-                _lemmas(step, nodes, pats, ids)
-            elif kind == "outside_support":  # S_1..S_L lies in the root pattern (lemma at every node)
-                require(set(ids) == set(nodes), "the class lemma must be shown at every node first")
-                i, j = integer(step.get("row"), "row"), integer(step.get("col"), "col")
-                A, B, C, D = _top(pats, nodes)
-                require(0 <= i < z.rows and 0 <= j < z.cols, "entry out of range")
-                require(i // (B * D) != j // (C * D) or i % D != j % D, "the entry lies in the product pattern")
-                require(z.num[0][i, j] != 0, "the entry is zero")
-                reason = f"entry ({i}, {j}) is nonzero off the product pattern"
-            elif kind == "rank_excess":  # a class block of the root split with rank > r
-                require(set(ids) == set(nodes), "the class lemma must be shown at every node first")
-                root = [x for x in nodes if x[0] == 1 and x[2] == len(pats)][0]
-                (a, b, c, d), (a2, b2, c2, d2), _, r = nodes[root]
-                rows = [integer(x, "rows") for x in step.get("rows", [])]
-                cols = [integer(x, "cols") for x in step.get("cols", [])]
-                require(len(rows) == len(cols) == r + 1 and len(set(rows)) == len(set(cols)) == r + 1, "r+1 rows, cols")
-                require(all(0 <= i < z.rows for i in rows) and all(0 <= j < z.cols for j in cols), "out of range")
-                # one class: rows share (i // bd, i mod d), columns (j // c'd', j mod d'), and some k has both keys
-                rk = {(i // (b * d), i % d) for i in rows}
-                ck = {(j // (c2 * d2), j % d2) for j in cols}
-                require(len(rk) == len(ck) == 1, "the rows and columns are not those of one class")
-                (ra, rd), (ca, cd) = rk.pop(), ck.pop()
-                inner = np.arange(a * c * d)
-                hit = (inner // (c * d) == ra) & (inner % d == rd) & (inner // (b2 * d2) == ca) & (inner % d2 == cd)
-                require(int(hit.sum()) == r, "the rectangle is not that of a class of size r")
-                minor = flint.fmpq_mat([[flint.fmpq(z.num[0][i, j], z.den) for j in cols] for i in rows])
-                require(minor.det() != 0, "the minor vanishes")
-                reason = f"a class block of the split at {root[1]} has rank > {r}"
-            else:
-                raise Malformed(f"step kind {kind!r} does not belong here")
-    require(reason is not None, "needs an outside_support or rank_excess step")
-    return f"the {z.rows}x{z.cols} matrix has no factorization in the architecture: {reason}"
-
-
-@claim_handler("kronecker_not_identifiable")
-def check_not_identifiable(doc: dict) -> str:
-    claim, data, pats, nodes = _head(doc)
-    require(claim.get("verdict") == "not_identifiable", "claim.verdict must be 'not_identifiable'")
-    target = _target(claim, data, pats, False)
-    first, second = _values(data.get("factors"), pats, False), _values(data.get("second"), pats, False)
-    ids: dict = {}
-    checked, differs = 0, None
-    for k, kind, step in steps_of(doc):
-        with at_step(k, kind):
-            if kind == "class_lemma":
-                _lemmas(step, nodes, pats, ids)
-            elif kind == "product":
-                _product(claim, step, first if checked == 0 else second, pats, nodes, ids, target, False, 1)
-                checked += 1
-            elif kind == "different_zeros":  # diagonal scalings keep the zero pattern of every factor
-                f = integer(step.get("factor"), "factor")
-                require(1 <= f <= len(pats), "factor out of range")
-                require(not np.array_equal(first[f - 1][0] == 0, second[f - 1][0] == 0), f"X_{f} has the same zero pattern in both factorizations")
-                differs = f
-            else:
-                raise Malformed(f"step kind {kind!r} does not belong here")
-    require(set(ids) == set(nodes) and all(nd[3] == 1 for nd in nodes.values()), "classes of size 1 at every node")
-    require(checked == 2 and differs is not None, "needs two product steps and a different_zeros step")
-    return (f"the matrix has two factorizations in the architecture of {len(pats)} factors that differ in the zeros "
-            f"of X_{differs}: not identifiable up to diagonal scalings")
-

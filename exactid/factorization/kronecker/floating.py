@@ -42,7 +42,7 @@ from ...errors import InputError
 from ...progress import progress
 from ...resources import ensure_fits
 from ..butterfly import Tree
-from .architecture import Architecture, Pattern, pair_product, parse_architecture
+from .architecture import Architecture, pair_product, parse_architecture
 from .layout import Split, from_dense, to_dense
 
 NPZ_FORMAT = "exactid-kronecker"
