@@ -207,7 +207,7 @@ def test_changing_one_factor_entry_is_rejected(seed, name):
     f = bad["data"]["factors"]
     l = int(rng.integers(len(f)))
     i = int(rng.integers(len(f[l])))
-    f[l][i] = "0" if f[l][i] != "0" else "1"
+    f[l][i] = "1" if str(f[l][i]) == "0" else 0  # values may be ints or "p/q" strings
     with pytest.raises(Rejected):
         check_document(bad)
 
