@@ -56,7 +56,8 @@ class FloatKronecker:
     tree: Tree
     factors: list
     relative_error: float = float("nan")
-    step_errors: list = field(default_factory=list)  # e_l (absolute), root first
+    step_errors: list = field(default_factory=list)  # e_l (absolute), by split position
+    safe_step_errors: list = field(default_factory=list)  # e_l less their rounding allowance
     norm: float = float("nan")
     constant: Optional[float] = None  # C with error <= C * best error, when the theorem applies
     constant_reason: str = ""
@@ -64,8 +65,8 @@ class FloatKronecker:
 
     @property
     def best_error_lower_bound(self) -> float:
-        """``max_l e_l / ‖A‖``: no factorization in the architecture does better (relative)."""
-        return max(self.step_errors, default=0.0) / self.norm if self.norm > 0 else 0.0
+        """``max_l e_l / ‖A‖`` less rounding: no factorization in the architecture does better (relative)."""
+        return max(self.safe_step_errors, default=0.0) / self.norm if self.norm > 0 else 0.0
 
     def dense_factors(self) -> list[np.ndarray]:
         return [to_dense(f, p) for f, p in zip(self.factors, self.arch.patterns)]
@@ -120,23 +121,57 @@ def bound_constant(arch: Architecture, tree: Tree) -> tuple[Optional[float], str
     return sqrt(L - 1), ""
 
 
-def _truncated(blocks: np.ndarray, r: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(U_r, Σ_r V_r^H, discarded energy per block)`` of a batch of blocks ``(K, R, C)``."""
+def _energy(x: np.ndarray) -> np.ndarray:
+    """Squared Frobenius norm of each block ``(K, R, C)`` (real view of complex data: no conjugate copy)."""
+    x = np.ascontiguousarray(x)
+    flat = x.reshape(len(x), -1)
+    if np.iscomplexobj(flat):
+        flat = flat.view(np.float64)
+    return np.einsum("kc,kc->k", flat, flat)
+
+
+def _gram(B: np.ndarray) -> np.ndarray:
+    """``B B^H`` of contiguous blocks ``(K, R, C)``; complex data through its real view (no conjugate copy)."""
+    if not np.iscomplexobj(B):
+        return np.einsum("krc,ksc->krs", B, B)
+    K, R, C = B.shape
+    flat = B.view(np.float64)  # (K, R, 2C): re, im interleaved
+    parts = flat.reshape(K, R, C, 2)
+    im = np.einsum("krc,ksc->krs", parts[..., 1], parts[..., 0])
+    return np.einsum("krc,ksc->krs", flat, flat) + 1j * (im - np.swapaxes(im, 1, 2))
+
+
+def _truncated(blocks: np.ndarray, r: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(U_r, U_r^H B, discarded energy, its rounding allowance)`` for a batch of blocks ``(K, R, C)``.
+
+    ``U_r``: the top ``r`` left singular vectors (orthonormal columns).  The discarded energy is
+    ``‖B‖² − ‖U_r^H B‖²`` (exact in real arithmetic: ``U_r U_r^H`` is an orthogonal projection);
+    the allowance ``(R·C + r + 2)·ε·‖B‖²`` bounds its rounding error, so that
+    ``discarded − allowance`` is a safe lower bound of the optimum of the block.
+    """
     K, R, C = blocks.shape
-    if r >= min(R, C):
-        u, sv, vh = np.linalg.svd(blocks, full_matrices=False)
-        left = np.zeros((K, R, r), dtype=u.dtype)
-        left[:, :, : u.shape[2]] = u
-        right = np.zeros((K, r, C), dtype=vh.dtype)
-        right[:, : vh.shape[1], :] = sv[:, :, None] * vh
-        return left, right, np.zeros(K)
-    if r == 1 and min(R, C) > 8:
-        u = _top_vector(blocks)
+    B = np.ascontiguousarray(blocks)
+    if R <= C and R <= 32:  # Gram matrices B B^H: eigenvectors = left singular vectors, eigenvalues = σ²
+        w, v = np.linalg.eigh(_gram(B))
+        u = v[:, :, ::-1][:, :, :r]
+        lost = np.maximum(w[:, : max(R - r, 0)].sum(axis=1), 0.0)
+        total = np.maximum(w.sum(axis=1), 0.0)
     else:
-        u = np.linalg.svd(blocks, full_matrices=False)[0][:, :, :r]
-    right = np.matmul(np.swapaxes(u, 1, 2).conj(), blocks)  # the projection U^H B: Pythagoras holds exactly
-    residual = blocks - (u * right if r == 1 else np.matmul(u, right))  # directly: no cancellation
-    return u, right, np.einsum("krc,krc->k", residual, residual.conj()).real
+        if r == 1 and min(R, C) > 8:
+            u = _top_vector(B)
+        else:
+            u = np.linalg.svd(B, full_matrices=False)[0][:, :, :r]
+            if u.shape[2] < r:
+                u = np.concatenate([u, np.zeros((K, R, r - u.shape[2]), dtype=u.dtype)], axis=2)
+        lost = None
+    # the projection U^H B (Pythagoras holds exactly); einsum: numpy's batched matmul of thin factors is slow
+    u = np.ascontiguousarray(u)
+    right = np.einsum("kr,krc->kc", u[:, :, 0].conj(), B)[:, None, :] if r == 1 else np.einsum(
+        "krs,krc->ksc", u.conj(), B)
+    if lost is None:
+        total = _energy(B)
+        lost = np.maximum(total - _energy(right), 0.0)
+    return u, right, lost, (R * C + r + 2) * np.finfo(np.float64).eps * total
 
 
 def _top_vector(blocks: np.ndarray) -> np.ndarray:
@@ -183,6 +218,7 @@ def factor_float(matrix: np.ndarray, arch: Union[str, Architecture], tree: Union
     by_span = {(nd.p, nd.q): nd for nd in nodes}
     factors: list = [None] * arch.L
     errors: dict = {}
+    guards: dict = {}
     with progress(len(nodes), f"kronecker (float) {arch.name}") as bar:
         stack = [(tree_obj, root)]
         while stack:
@@ -192,16 +228,18 @@ def factor_float(matrix: np.ndarray, arch: Union[str, Architecture], tree: Union
                 continue
             nd = by_span[(node.p, node.q)]
             sp = Split(nd.left, nd.right)
-            lefts, rights, lost = _truncated(np.ascontiguousarray(sp.blocks(values)), nd.rank)
+            lefts, rights, lost, allowance = _truncated(sp.blocks(values), nd.rank)
             errors[nd.l] = float(lost.sum())
+            guards[nd.l] = float(allowance.sum())
             U, W = sp.parts(lefts, rights)
             stack.append((node.right, np.ascontiguousarray(W)))
             stack.append((node.left, np.ascontiguousarray(U)))
             bar.update(1)
     step = [sqrt(errors[l] + (off if l == nodes[0].l else 0.0)) for l in sorted(errors)] if nodes else [sqrt(off)]
+    safe = [sqrt(max(errors[l] - guards[l], 0.0) + (off if l == nodes[0].l else 0.0)) for l in sorted(errors)]
     constant, why = bound_constant(arch, tree_obj)
     result = FloatKronecker(arch, tree_obj, [f.astype(dtype, copy=False) for f in factors], step_errors=step,
-                            norm=norm, constant=constant, constant_reason=why)
+                            norm=norm, constant=constant, constant_reason=why, safe_step_errors=safe if nodes else step)
     if compute_error:
         diff = float(np.linalg.norm(A - result.product()))
         result.relative_error = diff / norm if norm > 0 else diff

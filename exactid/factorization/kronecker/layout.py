@@ -35,19 +35,14 @@ def to_dense(values: np.ndarray, pattern: Pattern, zero: Any = 0) -> np.ndarray:
     """The dense ``rows × cols`` matrix of a compact array (``zero`` off the support)."""
     a, b, c, d = pattern.as_tuple()
     out = np.full((a, b, d, a, c, d), zero, dtype=values.dtype)
-    ia, idd = np.arange(a)[:, None, None, None], np.arange(d)[None, None, None, :]
-    ib, ic = np.arange(b)[None, :, None, None], np.arange(c)[None, None, :, None]
-    out[ia, ib, idd, ia, ic, idd] = values
+    np.einsum("ijkilk->ijlk", out)[...] = values  # the support is the (α = α', δ = δ') diagonal
     return out.reshape(pattern.rows, pattern.cols)
 
 
 def from_dense(matrix: np.ndarray, pattern: Pattern) -> np.ndarray:
-    """The compact array of the entries of ``matrix`` on the support of ``pattern``."""
+    """The entries of ``matrix`` on the support of ``pattern``, as a compact (strided) view."""
     a, b, c, d = pattern.as_tuple()
-    m = matrix.reshape(a, b, d, a, c, d)
-    ia, idd = np.arange(a)[:, None, None, None], np.arange(d)[None, None, None, :]
-    ib, ic = np.arange(b)[None, :, None, None], np.arange(c)[None, None, :, None]
-    return m[ia, ib, idd, ia, ic, idd]
+    return np.einsum("ijkilk->ijlk", matrix.reshape(a, b, d, a, c, d))
 
 
 def off_support(matrix: np.ndarray, pattern: Pattern) -> np.ndarray:
