@@ -53,7 +53,7 @@ class RootSums:
 
     def entries_vanish(self, ii, jj) -> np.ndarray:
         """Exactly: Z[i, j] == 0, per index pair."""
-        return sums_vanish(self.c, self.exps[:, ii, jj], self.coeffs[:, ii, jj])
+        return sums_vanish(self.conductor, self.exps[:, ii, jj], self.coeffs[:, ii, jj])
 
     def minors_vanish(self, r0, c0, ii, jj) -> np.ndarray:
         """Exactly: Z[r0,c0] Z[i,j] - Z[i,c0] Z[r0,j] == 0, per index tuple."""
