@@ -95,7 +95,24 @@ def bundled():
         b = Network.from_lists("relu", [([[2], [-1]], [2, -1]), ([["1/2", -1]], [-1])])
         return equivalence_certificate(a, b)
 
+    def tanh_logistic_pair() -> dict:
+        from ..networks.actions import tanh_as_logistic
+
+        net = base("tanh", 4, (2, 3, 2, 1))
+        other, _ = random_orbit_member(tanh_as_logistic(net), random.Random(104))
+        return equivalence_certificate(net, other)
+
+    def kink_bump() -> dict:
+        # relu(x) - 2 relu(x - 1/1000) + relu(x - 2/1000) is a bump of height 1/1000, not 0
+        bump = Network.from_lists("relu", [([[1], [1], [1]], [0, "-1/1000", "-2/1000"]), ([[1, -2, 1]], [0])])
+        zero = Network.from_lists("relu", [([[1]], [0]), ([[0]], [0])])
+        return equivalence_certificate(bump, zero)
+
     cases = [
+        ("equivalence/tanh-logistic-2-3-2-1.json", "a tanh 2-3-2-1 network equals a logistic network "
+         "(tanh(z) = 2 logistic(2 z) - 1, then an orbit member)", tanh_logistic_pair),
+        ("equivalence/relu-bump-not-zero.json", "three relu neurons with kinks 1/1000 apart do not compute 0 "
+         "(exact separating point from the normal forms)", kink_bump),
         ("equivalence/tanh-3-5-2-orbit.json", "a tanh 3-5-2 network and a random member of its orbit are equivalent",
          lambda: orbit_pair("tanh", 1, (3, 5, 2))),
         ("equivalence/logistic-2-4-3-1-orbit.json", "a logistic 2-4-3-1 network and an orbit member are equivalent",

@@ -98,6 +98,20 @@ def apply_op(spec: tuple, layers: list, step: dict) -> None:
             row[i] = Fraction(0)
 
 
+def tanh_as_logistic(layers: list) -> None:
+    """In place: tanh(z) = 2 logistic(2 z) - 1, so layer 1 doubles; a later layer fed by 2 s - 1
+    becomes (2 W, b - W 1), doubled again when hidden."""
+    for index, (W, b) in enumerate(layers):
+        if index > 0:
+            for i, row in enumerate(W):
+                b[i] -= sum(row, Fraction(0))
+                row[:] = [2 * w for w in row]
+        if index < len(layers) - 1:
+            for i, row in enumerate(W):
+                row[:] = [2 * w for w in row]
+                b[i] *= 2
+
+
 def relu_normal_form(spec: tuple, layers: list) -> tuple:
     """({h: μ_h}, affine rows) of a one-hidden-layer network with one kink at 0 (see the docs)."""
     require(spec[0] == "pl" and spec[1] == (0,) and len(layers) == 2, "relu normal form needs one hidden layer "
@@ -162,26 +176,32 @@ def check_network_equivalence(doc: dict) -> str:
     require(claim.get("widths") == [widths1, widths2], "claim.widths do not match the data")
     verdict, steps = claim.get("verdict"), steps_of(doc)
     if verdict == "equivalent":
-        require(name1 == name2, "equivalence by operations needs the same activation")
-        nets, compared = {1: net1, 2: net2}, False
+        nets, names, compared = {1: net1, 2: net2}, {1: name1, 2: name2}, False
         for k, kind, step in steps:
             with at_step(k, kind):
                 require(not compared, "no step may follow the final comparison")
-                if kind in OPS:
-                    if step.get("network") not in (1, 2):
+                which = step.get("network")
+                if kind in OPS or kind == "tanh_as_logistic":
+                    if which not in (1, 2):
                         raise Malformed("'network' must be 1 or 2")
-                    apply_op(specs[0], nets[step["network"]], step)
+                    if kind == "tanh_as_logistic":
+                        require(names[which] == "tanh", "only a tanh network is rewritten as a logistic one")
+                        tanh_as_logistic(nets[which])
+                        names[which] = "logistic"
+                    else:
+                        apply_op(activation(names[which]), nets[which], step)
                 elif kind == "same_parameters":
+                    require(names[1] == names[2], "the activations differ")
                     require(net1 == net2, "the transformed networks differ")
                     compared = True
                 elif kind == "relu_normal_form":
-                    require(relu_normal_form(specs[0], net1) == relu_normal_form(specs[0], net2),
+                    require(relu_normal_form(activation(names[1]), net1) == relu_normal_form(activation(names[2]), net2),
                             "the normal forms differ")
                     compared = True
                 else:
                     raise Malformed(f"step kind {kind!r} does not belong in an equivalence certificate")
         require(compared, "no final comparison step")
-        return f"two {name1} networks compute the same function ({len(steps) - 1} operations)"
+        return f"a {name1} and a {name2} network compute the same function ({len(steps) - 1} operations)"
     if verdict != "not_equivalent":
         raise Malformed("claim.verdict must be 'equivalent' or 'not_equivalent'")
     require(widths1[0] == widths2[0], "the networks have different input sizes")

@@ -166,10 +166,12 @@ def _same_on_box(terms, const, lo, hi) -> bool:
 
 
 def _canonical(widths, Ws, bs) -> tuple:
-    """Neurons scaled so the first nonzero of (w, b) is +-1, sorted; with the output bias."""
+    """Neurons scaled so the first nonzero of (w, b) is +-1, sorted; with the output bias.  A neuron
+    with (w, b) = 0 has the orbit (0, 0, v / λ): its outgoing weights are scaled instead."""
     out = []
     for w, b, v in _terms(widths, Ws, bs, 1):
-        s = abs(next((x for x in w + [b] if x != 0), Fraction(1)))
+        lead = next((x for x in w + [b] if x != 0), None)
+        s = abs(lead) if lead is not None else 1 / abs(next((x for x in v if x != 0), Fraction(1)))
         out.append((tuple(x / s for x in w), b / s, tuple(x * s for x in v)))
     return tuple(sorted(out)), tuple(bs[1])
 

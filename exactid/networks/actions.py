@@ -295,6 +295,34 @@ def same_parameters(net1: Network, net2: Network) -> bool:
             and all(a == b for a, b in zip(net1.biases, net2.biases)))
 
 
+def tanh_as_logistic(net: Network) -> Network:
+    """The logistic network computing the same function as a tanh network, exactly.
+
+    tanh(z) = 2 logistic(2 z) - 1: the first layer's weights and biases double; a later layer,
+    fed by 2 s - 1 where s are logistic outputs, becomes 2 W s + (b - W 1), and doubles again
+    when it is hidden.
+
+    >>> net = Network.from_lists("tanh", [([[1, -1]], [0]), ([[3]], [1])])
+    >>> tanh_as_logistic(net).to_json()
+    {'activation': 'logistic', 'layers': [{'W': [[2, -2]], 'b': [0]}, {'W': [[6]], 'b': [-2]}]}
+    """
+    if net.activation != "tanh":
+        raise InputError(f"tanh_as_logistic takes a tanh network, got {net.activation}")
+    layers = []
+    last = net.depth - 1
+    for index, (W, b) in enumerate(zip(net.weights, net.biases)):
+        rows = [[W[i, j] for j in range(W.ncols())] for i in range(W.nrows())]
+        bias = [b[i, 0] for i in range(b.nrows())]
+        if index > 0:
+            bias = [bi - sum(row, Q(0)) for bi, row in zip(bias, rows)]
+            rows = [[2 * w for w in row] for row in rows]
+        if index < last:
+            rows = [[2 * w for w in row] for row in rows]
+            bias = [2 * bi for bi in bias]
+        layers.append((rows, bias))
+    return Network.from_lists("logistic", layers)
+
+
 # --------------------------------------------------------------------------- orbits
 def group_elements_for_orbit(act: NetActivation, scalings: Sequence[Any]) -> list[tuple[Q, Q, Q, Q]]:
     """Per-neuron symmetries used in orbit enumeration (finite groups: all; relu: given scalings)."""

@@ -31,7 +31,7 @@ import flint
 
 from ..domains.base import to_fmpq
 from ..errors import InputError
-from .actions import net_activation, same_parameters
+from .actions import net_activation, same_parameters, tanh_as_logistic
 from .format import Network
 from .sussmann import reduce_network
 
@@ -143,26 +143,99 @@ def relu_normal_form(net: Network) -> tuple[dict, list]:
     return mu, affine
 
 
+def _single_kink(net: Network) -> bool:
+    """One hidden layer and a piecewise-linear σ with one kink, at 0 (relu, leaky relu)."""
+    act = net_activation(net.activation)
+    return net.depth == 2 and act.pl is not None and len(act.pl.kinks) == 1 and act.pl.kinks[0] == 0
+
+
+def _dot(h: Sequence[Q], x: Sequence[Q]) -> Q:
+    """h . (x, 1) for a hyperplane h = (w, b)."""
+    return sum((a * b for a, b in zip(h, x)), Q(0)) + h[-1]
+
+
+def normal_form_witness(net1: Network, net2: Network) -> Optional[tuple[list, int]]:
+    """An exact point and output where two one-hidden-layer single-kink networks differ, or None.
+
+    With g = f1 - f2 = sum_H mu_H relu(h_H . (x, 1)) + affine(x) (normal forms), either some
+    mu_H is nonzero at output o: then at a point x0 of H on no other hyperplane, moving along
+    e_j (h_H has w_j = 1) by +-eps, eps below the distance to every other hyperplane, the
+    second difference g(x0 + eps e_j) + g(x0 - eps e_j) - 2 g(x0) = eps mu_H[o] is nonzero, so
+    one of the three values is; or g is affine and nonzero, so g(0) or some g(e_j) is nonzero.
+    Returns None when the normal forms are equal (the networks are equivalent).
+
+    >>> a = Network.from_lists("relu", [([[1], [1], [1]], [0, "-1/1000", "-2/1000"]), ([[1, -2, 1]], [0])])
+    >>> b = Network.from_lists("relu", [([[1]], [0]), ([[0]], [0])])
+    >>> x, o = normal_form_witness(a, b)
+    >>> evaluate_exact(a, x)[o] != evaluate_exact(b, x)[o]
+    True
+    """
+    mu1, affine1 = relu_normal_form(net1)
+    mu2, affine2 = relu_normal_form(net2)
+    n, k = net1.widths[0], net1.widths[-1]
+    mu = {}
+    for h in set(mu1) | set(mu2):
+        diff = [a - b for a, b in zip(mu1.get(h, (Q(0),) * k), mu2.get(h, (Q(0),) * k))]
+        if any(diff):
+            mu[h] = diff
+    affine = [[a - b for a, b in zip(r1, r2)] for r1, r2 in zip(affine1, affine2)]
+    candidates: list[list[Q]] = []
+    if mu:
+        h = min(mu)  # deterministic choice
+        j = next(i for i in range(n) if h[i] != 0)  # h[j] = 1 by the normalization
+        others = [g for g in mu if g != h]
+        for c in range(1, 4 * (len(others) + 1) * (n + 1) + 2):
+            # a point of H on the moment curve: avoids every other hyperplane for all but finitely many c
+            x0 = [Q(c) ** (i + 1) if i != j else Q(0) for i in range(n)]
+            x0[j] = -_dot(h, x0)
+            if all(_dot(g, x0) != 0 for g in others):
+                break
+        else:  # pragma: no cover - excluded by the counting argument above
+            return None
+        crossings = [abs(_dot(g, x0) / g[j]) for g in others if g[j] != 0]
+        eps = min(crossings + [Q(1)]) / 2
+        for step in (Q(0), eps, -eps):
+            candidates.append([v + step if i == j else v for i, v in enumerate(x0)])
+    else:
+        candidates.append([Q(0)] * n)
+        candidates.extend([Q(int(i == j)) for i in range(n)] for j in range(n))
+    for x in candidates:
+        out1, out2 = evaluate_exact(net1, x), evaluate_exact(net2, x)
+        for o in range(k):
+            if out1[o] != out2[o]:
+                return x, o
+    if mu or any(v for row in affine for v in row):  # pragma: no cover - the argument above rules this out
+        raise AssertionError("normal forms differ but no witness was found")
+    return None
+
+
 # --------------------------------------------------------------------------- decision
 def decide_equivalence(net1: Network, net2: Network, prec: int = 128, seed: int = 0) -> EquivalenceResult:
     """Decide whether two networks compute the same function (see the module docstring)."""
     if net1.widths[0] != net2.widths[0] or net1.widths[-1] != net2.widths[-1]:
         raise InputError(f"the networks have different input/output sizes: {net1.widths} vs {net2.widths}")
     net_activation(net1.activation), net_activation(net2.activation)  # validate both names
-    if net1.activation == net2.activation:
+    if {net1.activation, net2.activation} == {"tanh", "logistic"}:
+        return _tanh_against_logistic(net1, net2, prec, seed)
+    shallow_pl = _single_kink(net1) and _single_kink(net2)
+    exact_decision = False
+    if net1.activation == net2.activation or shallow_pl:
         red1, ops1 = reduce_network(net1)
         red2, ops2 = reduce_network(net2)
         if same_parameters(red1, red2):
             return EquivalenceResult("equivalent", "reductions and symmetry operations map both networks onto "
                                      "the same canonical parameters", "canonical_forms", ops1, ops2)
-        act = net_activation(net1.activation)
-        shallow_relu = net1.depth == 2 and net2.depth == 2 and act.pl is not None and act.normalizer != "sign"
-        if shallow_relu and relu_normal_form(red1) == relu_normal_form(red2):
-            return EquivalenceResult("equivalent", "equal hyperplane normal forms (one hidden layer)",
-                                     "relu_normal_form", ops1, ops2)
-        exact_decision = net1.depth == 2 and net2.depth == 2 and (shallow_relu or act.name in ("tanh", "logistic"))
-    else:
-        exact_decision = False
+        if shallow_pl:
+            witness = normal_form_witness(red1, red2)
+            if witness is None:
+                return EquivalenceResult("equivalent", "equal hyperplane normal forms (one hidden layer)",
+                                         "relu_normal_form", ops1, ops2)
+            x, k = witness
+            out1, out2 = evaluate_ball(net1, x), evaluate_ball(net2, x)
+            return EquivalenceResult("not_equivalent", f"output {k} differs at an exact point built from a "
+                                     "hyperplane where the normal forms differ", "relu_normal_form_witness",
+                                     point=x, output_index=k, enclosures=(out1, out2), precision=prec)
+        exact_decision = net1.depth == 2 and net2.depth == 2 and net1.activation in ("tanh", "logistic")
     found = separating_point(net1, net2, seed=seed, prec=prec)
     if found is not None:
         x, k, out1, out2, p = found
@@ -173,3 +246,16 @@ def decide_equivalence(net1: Network, net2: Network, prec: int = 128, seed: int 
                                  "forms) but no rational point with disjoint enclosures was found")
     return EquivalenceResult("undecided", "canonical forms differ and no separating point was found "
                              "(deep networks: canonical forms are only a sufficient test)")
+
+
+def _tanh_against_logistic(net1: Network, net2: Network, prec: int, seed: int) -> EquivalenceResult:
+    """Rewrite the tanh network as a logistic one (tanh(z) = 2 logistic(2 z) - 1), then compare."""
+    first_is_tanh = net1.activation == "tanh"
+    a = tanh_as_logistic(net1) if first_is_tanh else net1
+    b = net2 if first_is_tanh else tanh_as_logistic(net2)
+    result = decide_equivalence(a, b, prec=prec, seed=seed)
+    if result.verdict == "equivalent":
+        converted = result.ops1 if first_is_tanh else result.ops2
+        converted.insert(0, {"kind": "tanh_as_logistic"})
+        result.reason = "tanh(z) = 2 logistic(2 z) - 1, then " + result.reason
+    return result
