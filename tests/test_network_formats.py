@@ -863,3 +863,18 @@ def test_reading_up_to_the_logits_of_a_softmax_classifier(tmp_path):
     code, out, err = cli("convert", path, "--onnx-output", "logits", "-o", tmp_path / "clf.json")
     assert code == 0, err
     assert load_network(tmp_path / "clf.json") == net
+
+
+def test_too_large_for_memory_is_refused_before_reading(tmp_path, monkeypatch):
+    import exactid.resources
+
+    np.save(tmp_path / "x.npy", np.ones((50, 40)))
+    (tmp_path / "x.csv").write_text("\n".join(",".join(["1"] * 40) for _ in range(50)))
+    _, _, net = random_float_network([40, 30, 2], "relu", 0)
+    save_network(tmp_path / "n.onnx", net)
+    monkeypatch.setattr(exactid.resources, "available_memory_bytes", lambda: 100_000)
+    for name in ("x.npy", "x.csv"):
+        with pytest.raises(InputError, match="needs about .* GiB, more than the"):
+            load_samples(tmp_path / name)
+    with pytest.raises(InputError, match="converting .* exactly needs about"):
+        load_network(tmp_path / "n.onnx")

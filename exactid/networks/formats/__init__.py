@@ -35,9 +35,10 @@ from typing import Any
 
 from ...errors import InputError
 from .common import normalize_activation
+from .samples import load_samples
 
-__all__ = ["load_network", "save_network", "network_format", "normalize_activation", "NETWORK_SUFFIXES",
-           "WRITABLE_SUFFIXES"]
+__all__ = ["load_network", "save_network", "load_samples", "network_format", "normalize_activation",
+           "NETWORK_SUFFIXES", "WRITABLE_SUFFIXES"]
 
 #: Endings of the file names :func:`save_network` writes.
 WRITABLE_SUFFIXES = (".json", ".json.gz", ".onnx", ".npz")

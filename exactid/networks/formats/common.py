@@ -22,6 +22,10 @@ import flint
 import numpy as np
 
 from ...errors import InputError, ShapeError
+from ...resources import ensure_fits
+
+#: Rough memory of one exact entry (an fmpq and its list slot), for the up-front memory check.
+BYTES_PER_EXACT_ENTRY = 120
 
 #: Largest model or sample file read (bytes); larger files are refused before reading.
 MAX_FILE_BYTES = 4 << 30
@@ -103,6 +107,7 @@ def _as_numeric(array: Any, what: str) -> np.ndarray:
 def exact_entries(array: Any, what: str) -> list[flint.fmpq]:
     """The entries of a numeric array (row-major), each converted exactly."""
     a = _as_numeric(array, what)
+    ensure_fits(a.size * BYTES_PER_EXACT_ENTRY, f"converting {what} exactly")
     if a.dtype.kind == "f":
         return [flint.fmpq(*v.as_integer_ratio()) for v in a.ravel().tolist()]
     return [flint.fmpq(v) for v in a.ravel().tolist()]
