@@ -15,6 +15,7 @@ from ..factorization.rootsums import RootSumMatrix, named_root_sums
 from ..factorization.twolayer import FamilyResult, decide_family
 from ..supports import SparsityFamily
 from .common import encode_matrix, envelope
+from .limits import MAX_NAMED_SIZE, require_checkable
 
 __all__ = ["family_certificate", "named_family_certificate", "bundled"]
 
@@ -32,6 +33,8 @@ def family_certificate(Z: RootSumMatrix, family: SparsityFamily, result: Optiona
     Undecided results have no certificate: ``(None, result)`` is returned.
     """
     start = time.perf_counter()
+    if Z.name is not None:
+        require_checkable(int(Z.size), MAX_NAMED_SIZE, "named matrix size")
     if result is None:
         result = decide_family(Z, family, count=count)
     if result.verdict == "undecided":

@@ -14,11 +14,13 @@ from .named import root_sum_terms
 from .supports import (RootSums, block, blocks_rank_one, candidates_mod_p, count_covers, is_exact_cover,
                        spanning_tree, support)
 
+MAX_NAMED_SIZE = 2048
+
 def product_matrix(claim: dict, data: dict) -> RootSums:
     spec = claim.get("matrix")
     if isinstance(spec, dict):
         size = integer(spec.get("n"), "matrix.n")
-        require(1 <= size <= 2048, "named sizes beyond 2048 are outside the checker's limits")
+        require(1 <= size <= MAX_NAMED_SIZE, f"named sizes beyond {MAX_NAMED_SIZE} are outside the checker's limits")
         conductor, terms, den = root_sum_terms(spec.get("name"), size)
         return RootSums(conductor, np.stack([e for e, _ in terms]), np.stack([v for _, v in terms]), den)
     if spec == "data":
