@@ -122,3 +122,24 @@ def test_every_command_prints_a_verdict_of_the_one_vocabulary(tmp_path):
         out = subprocess.run([sys.executable, "-m", "exactid.cli.main", *args, "--json"], capture_output=True, text=True)
         assert out.returncode == 0, (args, out.stderr)
         assert json.loads(out.stdout)["verdict"] in words, args
+
+
+def test_limits_agree_and_are_enforced_before_work():
+    from exactid.certify import limits
+    from exactid.checker import arith, butterfly as checker_butterfly, network as checker_network
+    from exactid.checker import twolayer as checker_twolayer
+    from exactid.errors import ResourceError
+
+    assert limits.MAX_CONDUCTOR == arith.MAX_CONDUCTOR
+    assert limits.MAX_BUTTERFLY_N == checker_butterfly.MAX_N
+    assert limits.MAX_NAMED_SIZE == checker_twolayer.MAX_NAMED_SIZE
+    assert limits.MAX_PARAMETERS == checker_network.MAX_PARAMETERS
+    with pytest.raises(ResourceError):
+        exactid.butterfly("dft", n=2 * limits.MAX_BUTTERFLY_N)
+    with pytest.raises(ResourceError):
+        exactid.two_layer("dct2", n=2 * limits.MAX_NAMED_SIZE, family=(2, 2))
+    from exactid.domains import euler_phi
+
+    big = limits.MAX_CONDUCTOR + 2
+    with pytest.raises(ResourceError):
+        exactid.rank(np.zeros((1, 1, euler_phi(big)), dtype=int), field=big)

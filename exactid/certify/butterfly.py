@@ -38,6 +38,7 @@ from ..factorization.butterfly import (
     product_compact,
 )
 from .common import encode_matrix, encode_rational, envelope
+from .limits import MAX_BUTTERFLY_N, require_checkable
 
 MATRICES = ("dft", "hadamard", "random")
 
@@ -131,6 +132,7 @@ def certify_named(name: str, N: int, tree: Any = "balanced", seed: int = 0) -> t
     if name not in MATRICES:
         raise InputError(f"unknown matrix {name!r}; choose one of {', '.join(MATRICES)}")
     L = log2_size(N)
+    require_checkable(N, MAX_BUTTERFLY_N, "butterfly size")
     tree_obj = make_tree(tree, L)
     start = time.perf_counter()
     if name == "dft":
@@ -153,6 +155,7 @@ def certify_named(name: str, N: int, tree: Any = "balanced", seed: int = 0) -> t
 
 def certify_matrix(matrix: ExactMatrix, perm: Any = None, tree: Any = "balanced") -> tuple[Optional[dict], ButterflyResult]:
     """Exact factorization of an explicit matrix with its certificate (``None`` when degenerate)."""
+    require_checkable(matrix.nrows, MAX_BUTTERFLY_N, "butterfly size")
     result = factor_exact(matrix, perm, tree)
     perm_name = perm if isinstance(perm, str) else None
     if result.status == "no_factorization":

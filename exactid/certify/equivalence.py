@@ -16,6 +16,7 @@ from ..networks.actions import enc, net_activation
 from ..networks.equivalence import EquivalenceResult, decide_equivalence
 from ..networks.format import Network
 from .common import envelope
+from .limits import MAX_PARAMETERS, require_checkable
 
 
 def equivalence_certificate(net1: Network, net2: Network, result: Optional[EquivalenceResult] = None,
@@ -29,6 +30,8 @@ def equivalence_certificate(net1: Network, net2: Network, result: Optional[Equiv
     >>> cert["claim"]["verdict"], cert["steps"][-1]["kind"]
     ('equivalent', 'same_parameters')
     """
+    for net in (net1, net2):
+        require_checkable(net.num_parameters, MAX_PARAMETERS, "number of network parameters")
     if result is None:
         start = time.perf_counter()
         result = decide_equivalence(net1, net2)

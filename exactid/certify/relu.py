@@ -22,6 +22,7 @@ from ..networks.local_identifiability import LocalReport, analyze
 from ..networks.relu import as_samples
 from ..networks.shallow import ShallowReport, analyze_shallow
 from .common import encode_rational, envelope
+from .limits import MAX_PARAMETERS, require_checkable
 from .rank import kernel_step, minor_step
 
 LOCAL_KIND = "relu_local_identifiability"
@@ -42,6 +43,7 @@ def local_certificate(net: Network, X: Any, report: Optional[LocalReport] = None
     >>> cert["claim"]["verdict"], [s["kind"] for s in cert["steps"]]
     ('not_identifiable', ['jacobian_minor_nonzero_mod_p', 'gram_kernel_vectors'])
     """
+    require_checkable(net.num_parameters, MAX_PARAMETERS, "number of network parameters")
     start = time.perf_counter()
     samples = as_samples(X, net.widths[0])
     report = report or analyze(net, samples)
@@ -76,6 +78,7 @@ def _empty_kernel(n: int) -> dict:
 
 def shallow_certificate(net: Network, lo: Any, hi: Any, report: Optional[ShallowReport] = None) -> tuple[dict, ShallowReport]:
     """Certificate of the box verdict for a one-hidden-layer network."""
+    require_checkable(net.num_parameters, MAX_PARAMETERS, "number of network parameters")
     report = report or analyze_shallow(net, lo, hi)
     lo_q, hi_q = to_fmpq(lo), to_fmpq(hi)
     data = {"network": net.to_json(), "lo": encode_rational(int(lo_q.p), int(lo_q.q)),

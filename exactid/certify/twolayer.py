@@ -15,6 +15,7 @@ from ..factorization.rootsums import RootSumMatrix, named_root_sums
 from ..factorization.twolayer import FamilyResult, decide_family
 from ..supports import SparsityFamily
 from .common import encode_matrix, envelope, field_label, rational_if_degree_one
+from .limits import MAX_NAMED_SIZE, require_checkable
 
 __all__ = ["family_certificate", "named_family_certificate", "fixed_certificate", "given_supports_certificate",
            "bundled"]
@@ -33,6 +34,8 @@ def family_certificate(Z: RootSumMatrix, family: SparsityFamily, result: Optiona
     Undecided results have no certificate: ``(None, result)`` is returned.
     """
     start = time.perf_counter()
+    if Z.name is not None:
+        require_checkable(int(Z.size), MAX_NAMED_SIZE, "named matrix size")
     if result is None:
         result = decide_family(Z, family, count=count)
     if result.verdict == "undecided":

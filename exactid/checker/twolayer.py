@@ -17,6 +17,8 @@ from .supports import RootSums, block, blocks_rank_one, candidates_mod_p, count_
 MAX_NAMED_SIZE = 2048
 
 
+MAX_NAMED_SIZE = 2048
+
 def product_matrix(claim: dict, data: dict) -> RootSums:
     spec = claim.get("matrix")
     if isinstance(spec, dict):
