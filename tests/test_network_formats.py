@@ -475,7 +475,7 @@ def test_npz_network_reading_and_refusals(tmp_path):
         "nokeys.npz": (dict(weights=w0, activation=np.array("relu")), r"unexpected array 'weights'"),
         "chain.npz": (dict(W0=w0, b0=b0, W1=np.ones((1, 3)), b1=b1, activation=np.array("relu")), r"layer 1: W has 3 columns"),
         "nan.npz": (dict(W0=np.array([[np.nan, 1.0]]), b0=b0, activation=np.array("relu")), r"W0: not a finite"),
-        "objects.npz": (dict(W0=np.array([[1, None]], dtype=object), b0=b0, activation=np.array("relu")), r"not a readable"),
+        "objects.npz": (dict(W0=np.array([[1, None]], dtype=object), b0=b0, activation=np.array("relu")), r"object arrays are refused"),
     }
     for name, (arrays, message) in cases.items():
         np.savez(tmp_path / name, **arrays)
@@ -518,7 +518,7 @@ def test_bad_samples(tmp_path):
         with pytest.raises(InputError, match=message):
             load_samples(tmp_path / name)
     np.save(tmp_path / "obj.npy", np.array([[1, None]], dtype=object), allow_pickle=True)
-    with pytest.raises(InputError, match="not a readable .npy"):
+    with pytest.raises(InputError, match="object arrays are refused"):
         load_samples(tmp_path / "obj.npy")
     np.save(tmp_path / "inf.npy", np.array([[1.0, np.inf]]))
     with pytest.raises(InputError, match="not a finite"):

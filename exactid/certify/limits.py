@@ -9,14 +9,10 @@ from __future__ import annotations
 
 from ..errors import ResourceError
 
-#: Largest conductor n of Q(zeta_n) in a certificate (checker: ``arith.MAX_CONDUCTOR``).
-MAX_CONDUCTOR = 1 << 16
-#: Largest butterfly size N (checker: ``butterfly.MAX_N``).
-MAX_BUTTERFLY_N = 1 << 15
-#: Largest size of a named two-layer product (checker: ``twolayer.MAX_NAMED_SIZE``).
-MAX_NAMED_SIZE = 2048
-#: Most parameters of a network in a certificate (checker: ``network.MAX_PARAMETERS``).
-MAX_PARAMETERS = 100_000
+# One definition of each limit, beside the memory checks: the domains refuse the same sizes.
+from ..resources import MAX_BUTTERFLY_N, MAX_CONDUCTOR  # noqa: E402  (checker: arith / butterfly)
+from ..resources import MAX_NAMED_TWO_LAYER_N as MAX_NAMED_SIZE  # noqa: E402  (checker: twolayer)
+from ..resources import MAX_NETWORK_PARAMETERS as MAX_PARAMETERS  # noqa: E402  (checker: network)
 
 
 def require_checkable(value: int, limit: int, what: str) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..resources import ensure_fits
-from .files import _open_regular
+from .files import open_regular
 from .limits import MAX_ARRAY_BYTES, MAX_NPZ_MEMBERS
 
 NPY_MAGIC = b"\x93NUMPY"
@@ -75,7 +75,7 @@ def load_npy(path: str | os.PathLike) -> np.ndarray:
     [[1, 0], [0, 1]]
     """
     p = Path(path)
-    with _open_regular(p) as fh:
+    with open_regular(p) as fh:
         head = fh.read(8)
         if not head.startswith(NPY_MAGIC):
             raise InputError(f"{p}: expected a .npy array, got {_kind(head)}")
@@ -96,7 +96,7 @@ def load_npz(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str,
     ``required`` names members that must be present.
     """
     p = Path(path)
-    with _open_regular(p) as fh:
+    with open_regular(p) as fh:
         head = fh.read(8)
         if not head.startswith(ZIP_MAGIC):
             raise InputError(f"{p}: expected a .npz archive, got {_kind(head)}")

@@ -27,27 +27,19 @@ from ...resources import ensure_fits
 #: Rough memory of one exact entry (an fmpq and its list slot), for the up-front memory check.
 BYTES_PER_EXACT_ENTRY = 120
 
-#: Largest model or sample file read (bytes); larger files are refused before reading.
-MAX_FILE_BYTES = 4 << 30
+from ...io.limits import MAX_FILE_BYTES  # noqa: E402  (one limit for every user file)
 
 
 def read_file_bytes(path: str | os.PathLike, cap: int = MAX_FILE_BYTES) -> bytes:
-    """The bytes of ``path``, refused with :class:`InputError` when missing, unreadable or over ``cap``."""
+    """The bytes of a model or sample file (a regular file only), refused when over ``cap``."""
+    from ...io.files import open_regular
+
     p = Path(path)
-    try:
-        size = p.stat().st_size
-        if p.is_dir():
-            raise InputError(f"is a directory: {p}")
-        if size > cap:
-            raise InputError(f"{p}: {size} bytes is more than the {cap}-byte limit for model and sample files")
-        with open(p, "rb") as fh:
+    with open_regular(p) as fh:
+        try:
             data = fh.read(cap + 1)
-    except FileNotFoundError:
-        raise InputError(f"no such file: {p}") from None
-    except IsADirectoryError:
-        raise InputError(f"is a directory: {p}") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {p}: {exc.strerror or exc}") from None
+        except OSError as exc:
+            raise InputError(f"cannot read {p}: {exc.strerror or exc}") from None
     if len(data) > cap:
         raise InputError(f"{p}: more than the {cap}-byte limit for model and sample files")
     return data

@@ -37,7 +37,7 @@ import numpy as np
 from ...errors import InputError, ShapeError
 from ...resources import ensure_fits
 from .common import BYTES_PER_EXACT_ENTRY, exact_matrix, read_file_bytes
-from .npz import read_npy, read_npz
+from ...io.arrays import load_npy, load_npz
 
 
 
@@ -106,9 +106,9 @@ def load_samples(path: str | os.PathLike, width: Optional[int] = None) -> flint.
     source = str(path)
     name = Path(path).name.lower()
     if name.endswith(".npy"):
-        X = samples_from_array(read_npy(read_file_bytes(path), source), source)
+        X = samples_from_array(load_npy(path), source)
     elif name.endswith(".npz"):
-        arrays = read_npz(read_file_bytes(path), source)
+        arrays = load_npz(path)
         if "X" in arrays:
             array = arrays["X"]
         elif len(arrays) == 1:

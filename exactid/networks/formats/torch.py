@@ -202,16 +202,12 @@ def load_torch_file(path: str | os.PathLike) -> Any:
     """The content of a ``torch.save`` file, loaded with ``weights_only=True`` (never arbitrary objects)."""
     data = read_file_bytes(path)
     torch = _torch()
-    import pickle
-
     try:
         return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        if "weights only" not in str(exc).lower():  # corrupt data, not a refused object
-            raise InputError(f"{path}: not a readable PyTorch file ({one_line(exc, 160)})") from None
-        raise InputError(f"{path}: holds objects other than tensors and plain containers, refused "
-                         f"(save model.state_dict(), not the model) [{one_line(exc, 160)}]") from None
-    except Exception as exc:
+    except Exception as exc:  # torch raises pickle's UnpicklingError when weights_only refuses an object
+        if type(exc).__name__ == "UnpicklingError" and "weights only" in str(exc).lower():
+            raise InputError(f"{path}: holds objects other than tensors and plain containers, refused "
+                             f"(save model.state_dict(), not the model) [{one_line(exc, 160)}]") from None
         raise InputError(f"{path}: not a readable PyTorch file ({one_line(exc, 160)})") from None
 
 
