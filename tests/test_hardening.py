@@ -218,6 +218,7 @@ def test_generator_limits_equal_the_checker_limits():
     assert resources.MAX_NAMED_TWO_LAYER_N == twolayer.MAX_NAMED_SIZE
     assert resources.MAX_NETWORK_PARAMETERS == network.MAX_PARAMETERS
     assert resources.MAX_MATRIX_COEFFICIENTS == matrices.MAX_ENTRIES
+    assert resources.MAX_CERTIFICATE_DIGITS == arith.MAX_DIGITS
 
 
 def test_largest_allowed_butterfly_size_is_accepted_by_the_checker(capsys, tmp_path):

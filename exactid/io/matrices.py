@@ -160,7 +160,11 @@ def _fraction_pairs(joined: str, count: int):
 def _exact_pair(text: str) -> tuple[int, int]:
     if "_" in text:
         raise InputError(f"not a rational number: {text[:40]!r}")
+    if sum(ch.isdigit() for ch in text) > 2 * MAX_INT_DIGITS:
+        raise InputError(f"a matrix entry has more than {MAX_INT_DIGITS} digits")
     q = to_fmpq(text)  # InputError for anything that is not a rational
+    if max(abs(int(q.p)), int(q.q)).bit_length() > MAX_INT_DIGITS * 10 // 3 + 1:
+        raise InputError(f"a matrix entry has more than {MAX_INT_DIGITS} digits")
     return int(q.p), int(q.q)
 
 
