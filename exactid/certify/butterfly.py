@@ -221,6 +221,12 @@ def verdict_of(result: ButterflyResult) -> str:
     return VERDICTS.get(result.status, "undecided")
 
 
+def _dft_matrix(N: int) -> ExactMatrix:
+    from ..transforms import dft
+
+    return dft(N)
+
+
 def bundled():
     """DFT (bit reversal) and Hadamard butterfly uniqueness for N = 2 ... 1024, balanced trees."""
     from .bundle import BundleItem
@@ -234,6 +240,14 @@ def bundled():
         yield BundleItem(f"butterfly/hadamard-{N}{suffix}",
                          f"Hadamard matrix of size {N}: butterfly factorization unique up to scalings",
                          lambda N=N: certify_named("hadamard", N)[0])
+    yield BundleItem("butterfly/dft-8-explicit-cyclotomic.json",
+                     "the DFT of size 8 given by its entries over Q(zeta_8), bit reversal: unique up to scalings",
+                     lambda: certify_matrix(_dft_matrix(8), "bitrev")[0])
+    yield BundleItem("butterfly/zero-column-4.json",
+                     "Z = [[1,2,0,0],[3,6,0,0],[0,0,0,0],[0,0,0,0]]: a factor with a zero column leaves a row of the "
+                     "next factor free (not identifiable)",
+                     lambda: certify_matrix(ExactMatrix.from_rows([[1, 2, 0, 0], [3, 6, 0, 0], [0, 0, 0, 0],
+                                                                   [0, 0, 0, 0]]))[0])
     yield BundleItem("butterfly/random-64-seed-1.json.gz",
                      "random rational butterfly product of size 64 (seed 1): unique up to scalings",
                      lambda: certify_named("random", 64, seed=1)[0])
