@@ -161,7 +161,10 @@ def butterfly_unique_certificates(draw):
 
     L = draw(st.integers(1, 4))
     tree = draw(st.sampled_from(["balanced", "left", "right"]))
-    kind = draw(st.sampled_from(["dft", "hadamard", "random", "permuted"]))
+    kind = draw(st.sampled_from(["dft", "hadamard", "random", "permuted", "cyclotomic"]))
+    if kind == "cyclotomic":
+        Z, perm = _random_butterfly_product(draw)
+        return certify_matrix(Z, perm, tree)[0]
     if kind != "permuted":
         return certify_named(kind, 1 << L, tree, seed=draw(st.integers(0, 10**6)))[0]
     _, M = random_butterfly(1 << L, draw(st.integers(0, 10**6)))
@@ -171,6 +174,50 @@ def butterfly_unique_certificates(draw):
         for j in range(1 << L):
             Z[i][int(perm[j])] = M.entry(i, j)
     return certify_matrix(ExactMatrix.from_rows(Z, QQ), [int(p) for p in perm], tree)[0]
+
+
+def _random_butterfly_product(draw, zero_column: bool = False):
+    """Random butterfly factors over Q or Q(zeta_c) (optionally one zero column in a factor
+    X_l, l < L), their product as an ExactMatrix, and a random column permutation applied."""
+    import flint
+
+    from exactid.domains import ExactMatrix
+    from exactid.factorization.butterfly import product_compact, to_compact, to_dense
+
+    L = draw(st.integers(2 if zero_column else 1, 3))
+    N = 1 << L
+    field = _field(draw(st.sampled_from([1, 3, 4, 8])))
+    rng = _rng(draw(SMALL))
+
+    def value():
+        x = _nonzero(rng, field)
+        return flint.fmpq(x) if field.degree == 1 else field.convert(x)
+
+    factors = []
+    for _ in range(L):
+        f = np.empty((N, 2), dtype=object)
+        for idx in np.ndindex(N, 2):
+            f[idx] = value()
+        factors.append(f)
+    if zero_column:
+        level = draw(st.integers(1, L - 1))
+        dense = to_dense(factors[level - 1], L, level, level, factors[0][0, 0] * 0)
+        dense[:, draw(st.integers(0, N - 1))] = factors[0][0, 0] * 0
+        factors[level - 1] = to_compact(dense, L, level, level)
+    M = product_compact(factors, L)
+    perm = [int(p) for p in rng.permutation(N)] if draw(st.booleans()) else None
+    Z = np.empty((N, N), dtype=object)
+    for j in range(N):
+        Z[:, perm[j] if perm else j] = M[:, j]
+    return ExactMatrix.from_rows(Z.tolist(), field), perm
+
+
+@st.composite
+def butterfly_not_identifiable_certificates(draw):
+    from exactid.certify.butterfly import certify_matrix
+
+    Z, perm = _random_butterfly_product(draw, zero_column=True)
+    return certify_matrix(Z, perm, draw(st.sampled_from(["balanced", "left", "right"])))[0]
 
 
 @st.composite
@@ -260,6 +307,7 @@ STRATEGIES = {
     "two_layer_supports": two_layer_supports_certificates(),
     "butterfly_unique": butterfly_unique_certificates(),
     "butterfly_no_factorization": butterfly_no_factorization_certificates(),
+    "butterfly_not_identifiable": butterfly_not_identifiable_certificates(),
     "network_equivalence": network_equivalence_certificates(),
     "relu_local_identifiability": relu_local_certificates(),
     "relu_shallow_box": relu_shallow_certificates(),

@@ -105,6 +105,47 @@ def bundled():
                 f"two-layer/{name}-{N}.json.gz",
                 f"{label} of size {N} is {verdict} (X {N // 2}-sparse by column, Y 2-sparse by row, r = {N})",
                 lambda name=name, N=N: named_family_certificate(name, N, N // 2, 2, N)[0])
+    yield from _bundled_decisions(BundleItem)
+
+
+def _bundled_decisions(BundleItem):
+    """Small instances of each rule of docs/twolayer.md (fixed supports, zeros, given supports)."""
+    import numpy as np
+
+    def rows(*r):
+        return ExactMatrix.from_rows([list(x) for x in r])
+
+    Y = rows((1, 1, 0), (0, 1, 1))
+    yield BundleItem("two-layer/fixed-shared-rows-independent.json",
+                     "X = [[1,1],[1,2]], Y = [[1,1,0],[0,1,1]]: the shared rows carry independent factors, "
+                     "identifiable for the fixed supports",
+                     lambda: fixed_certificate(rows((1, 1), (1, 2)), Y)[0])
+    yield BundleItem("two-layer/fixed-shared-rows-proportional.json",
+                     "X = [[1,2],[1,2]], Y = [[1,1,0],[0,1,1]]: proportional shared factors, a shift on the "
+                     "overlap gives a second pair (not identifiable)",
+                     lambda: fixed_certificate(rows((1, 2), (1, 2)), Y)[0])
+    yield BundleItem("two-layer/fixed-half-degenerate.json",
+                     "x_1 = 0 with y_1 nonzero: y_1 can be zeroed (not identifiable)",
+                     lambda: fixed_certificate(rows((1, 0), (2, 0)), rows((1, 3), (1, 1)))[0])
+    Z = rows((1, 2, 0, 0), (2, 4, 0, 0), (0, 0, 3, 0), (0, 0, 1, 0))
+    yield BundleItem("two-layer/zeros-4x4-identifiable.json",
+                     "Z = [[1,2,0,0],[2,4,0,0],[0,0,3,0],[0,0,1,0]] (6 nonzero entries), X 2-sparse by column, "
+                     "Y 1-sparse by row, r = 3: unique exact cover of supp(Z), identifiable",
+                     lambda: family_certificate(RootSumMatrix.from_exact(Z), SparsityFamily(4, 4, 3, 2, 1),
+                                                data=Z)[0])
+    yield BundleItem("two-layer/zeros-4x4-no-factorization.json",
+                     "the same Z with X and Y 2-sparse and r = 1: 6 nonzero entries > r k k' = 4, no factorization",
+                     lambda: family_certificate(RootSumMatrix.from_exact(Z), SparsityFamily(4, 4, 1, 2, 2),
+                                                data=Z)[0])
+    SX, SY = np.array([[1, 0], [1, 1]]), np.array([[1, 1], [0, 1]])
+    yield BundleItem("two-layer/given-supports-identifiable.json",
+                     "Z = [[2,3],[4,11]] with supports [[1,0],[1,1]], [[1,1],[0,1]]: factors recovered by "
+                     "completion, identifiable",
+                     lambda: given_supports_certificate(rows((2, 3), (4, 11)), SX, SY)[0])
+    yield BundleItem("two-layer/given-supports-no-factorization.json",
+                     "Z = [[2,3],[4,7]] has no factorization with supports [[1],[1]], [[1,1]] (rank one forced)",
+                     lambda: given_supports_certificate(rows((2, 3), (4, 7)), np.array([[1], [1]]),
+                                                        np.array([[1, 1]]))[0])
 
 
 def fixed_certificate(X: ExactMatrix, Y: ExactMatrix, result=None,

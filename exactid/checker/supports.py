@@ -153,9 +153,10 @@ def candidates_mod_p(A: np.ndarray, p: int, k: int, kp: int) -> list:
     return sorted(out)
 
 
-def count_covers(m: int, n: int, blocks: list, limit: int, support: np.ndarray) -> list:
-    """Up to ``limit`` exact covers of the support (an m x n mask, nonempty) by ``blocks`` inside
-    it (iterative depth-first search)."""
+def count_covers(m: int, n: int, blocks: list, limit: int, support=None) -> list:
+    """Up to ``limit`` exact covers of the support (an m x n mask, nonempty; default: every
+    entry) by ``blocks`` inside it (iterative depth-first search)."""
+    support = np.ones((m, n), dtype=bool) if support is None else support
     cells = [np.add.outer(np.asarray(r) * n, np.asarray(c)).ravel() for r, c in blocks]
     flat = np.concatenate(cells + [np.zeros(0, np.int64)]).astype(np.int64)
     owner = np.repeat(np.arange(len(cells)), [len(c) for c in cells])[np.argsort(flat, kind="stable")].tolist()
