@@ -256,6 +256,13 @@ def certify_matrix(matrix: ExactMatrix, arch: Union[str, Architecture], tree: Un
     return None, result
 
 
+def verdict_of(result: KroneckerResult, cert: Optional[dict]) -> str:
+    """``identifiable`` | ``no_factorization`` | ``not_identifiable`` (each with a certificate) or ``undecided``."""
+    if cert is None:
+        return "undecided"
+    return {"factorized": "identifiable"}.get(result.status, result.status)
+
+
 def bundled():
     """DFT of sizes 2^a·3^b in radix-2/3 butterflies, and a random rational Monarch product."""
     from .bundle import BundleItem

@@ -120,7 +120,8 @@ def check_unique(doc: dict) -> str:
     require(set(ids) == set(nodes), "the class lemma is not shown at every node of the tree")
     require({"nondegenerate", "product"} <= done, "missing steps: nondegenerate and product are required")
     sizes = sorted({nd[3] for nd in nodes.values()})
-    amb = "diagonal scalings" if sizes in ([], [1]) else f"block-diagonal invertible matrices on classes of size {sizes}"
+    amb = "nothing" if not nodes else "diagonal scalings" if sizes == [1] else \
+        f"block-diagonal invertible matrices on classes of size {sizes}"
     return (f"the {claim['matrix']} matrix has a factorization in the architecture of {len(pats)} Kronecker-sparse "
             f"factors, unique up to {amb} ({len(nodes)} splits)")
 

@@ -98,7 +98,7 @@ def run_describe(args) -> int:
 
 
 def run_certify(args) -> int:
-    from ..certify.kronecker import certify_matrix, certify_named
+    from ..certify.kronecker import certify_matrix, certify_named, verdict_of
     from ..factorization.kronecker import parse_architecture
     from ..io.files import write_json
 
@@ -116,9 +116,7 @@ def run_certify(args) -> int:
         matrix = load_matrix(args.input)
         cert, result = certify_matrix(matrix, arch, tree)
         what = f"{matrix.nrows}x{matrix.ncols} matrix {args.input}"
-    verdict = {"factorized": "identifiable"}.get(result.status, result.status)
-    if verdict == "degenerate" or cert is None:
-        verdict = "undecided"
+    verdict = verdict_of(result, cert)
     if cert is not None and args.output:
         write_json(args.output, cert)
     seconds = time.perf_counter() - start

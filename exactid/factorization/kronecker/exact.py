@@ -105,7 +105,7 @@ def ambiguity_text(nodes: Sequence[NodeInfo]) -> str:
         else:
             parts.append(f"G_{nd.l} block-diagonal ({nd.classes} invertible {nd.rank}x{nd.rank} blocks on the classes)")
     if not parts:
-        return "none (one factor)"
+        return "nothing (one factor: it is the matrix)"
     return "X_l -> G_{l-1}^{-1} X_l G_l with " + "; ".join(parts) + " (G_0 = G_L = I)"
 
 
