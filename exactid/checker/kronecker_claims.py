@@ -188,7 +188,8 @@ def check_not_identifiable(doc: dict) -> str:
             elif kind == "different_zeros":  # diagonal scalings keep the zero pattern of every factor
                 f = integer(step.get("factor"), "factor")
                 require(1 <= f <= len(pats), "factor out of range")
-                require(not np.array_equal(first[f - 1][0] == 0, second[f - 1][0] == 0), f"X_{f} has the same zero pattern in both factorizations")
+                same = np.array_equal(first[f - 1][0] == 0, second[f - 1][0] == 0)
+                require(not same, f"X_{f} has the same zero pattern in both factorizations")
                 differs = f
             else:
                 raise Malformed(f"step kind {kind!r} does not belong here")
