@@ -298,6 +298,45 @@ def relu_shallow_certificates(draw):
     except CertificationError:
         return None
 
+#: Small architectures for the Kronecker-sparse strategies (classes of size 1, and of size 2).
+KRONECKER_ARCHS = ["monarch:2x2", "monarch:2x3", "radix:2,3", "radix:2^3", "1,3,2,1;1,2,3,1", "1,2,2,2;2,2,2,1"]
+
+
+@st.composite
+def kronecker_unique_certificates(draw):
+    from exactid.certify.kronecker import certify_named
+
+    if draw(st.booleans()):
+        return certify_named("dft", draw(st.sampled_from(["radix:2,3", "radix:3^2", "radix:2,2,3"])),
+                             draw(st.sampled_from(["balanced", "left", "right"])))[0]
+    return certify_named("random", draw(st.sampled_from(KRONECKER_ARCHS)), "balanced", seed=draw(SMALL))[0]
+
+
+@st.composite
+def kronecker_no_factorization_certificates(draw):
+    from exactid.certify.kronecker import certify_matrix
+    from exactid.domains import QQ, ExactMatrix
+    from exactid.factorization.kronecker import parse_architecture
+
+    arch = parse_architecture(draw(st.sampled_from(KRONECKER_ARCHS)))
+    Z = ExactMatrix.from_rows(_entries(_rng(draw(SMALL)), QQ, arch.shape, -4, 4), QQ)
+    return certify_matrix(Z, arch)[0]
+
+
+@st.composite
+def kronecker_not_identifiable_certificates(draw):
+    import flint
+
+    from exactid.certify.kronecker import certify_matrix, planted_product, random_factors
+    from exactid.factorization.kronecker import parse_architecture
+
+    arch = parse_architecture(draw(st.sampled_from(["monarch:2x2", "monarch:2x3", "radix:2^3"])))
+    factors = random_factors(arch, draw(SMALL))
+    a, b, c, d = arch.patterns[0].as_tuple()
+    k = draw(st.integers(0, a * c * d - 1))  # a zero column of X_1: a vanishing class block
+    factors[0][k // (c * d), :, (k // d) % c, k % d] = flint.fmpq(0)
+    return certify_matrix(planted_product(factors, arch), arch)[0]
+
 
 #: claim kind -> strategy of certificates (None: the generator wrote nothing).
 STRATEGIES = {
@@ -311,6 +350,9 @@ STRATEGIES = {
     "network_equivalence": network_equivalence_certificates(),
     "relu_local_identifiability": relu_local_certificates(),
     "relu_shallow_box": relu_shallow_certificates(),
+    "kronecker_unique": kronecker_unique_certificates(),
+    "kronecker_no_factorization": kronecker_no_factorization_certificates(),
+    "kronecker_not_identifiable": kronecker_not_identifiable_certificates(),
 }
 
 

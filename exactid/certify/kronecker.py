@@ -40,9 +40,10 @@ from ..factorization.kronecker.exact import (
 )
 from ..factorization.kronecker.layout import Split, from_dense, to_dense
 from ..factorization.kronecker.modular import bound, chain_mod, crt_primes, primes_below, residues, root_prime
-from .common import encode_matrix, encode_rational, envelope
+from .common import encode_matrix, envelope
 
 MATRICES = ("dft", "random")
+_FMPQ = np.frompyfunc(flint.fmpq, 2, 1)
 
 
 def radices_of(arch: Architecture) -> list[int]:
@@ -54,7 +55,15 @@ def radices_of(arch: Architecture) -> list[int]:
 
 
 def _rational(values: np.ndarray) -> list:
-    return [encode_rational(int(x.p), int(x.q)) for x in values.reshape(-1)]
+    """JSON values: an int, or the "p/q" string flint writes (already in lowest terms)."""
+    out = []
+    for x in values.reshape(-1):
+        if x.q == 1:
+            p = int(x.p)
+            out.append(p if -(1 << 53) < p < 1 << 53 else str(p))
+        else:
+            out.append(str(x))
+    return out
 
 
 def _lemmas(result: KroneckerResult) -> list[dict]:
@@ -175,7 +184,7 @@ def random_factors(arch: Architecture, seed: int) -> list:
     for p in arch.patterns:
         num = rng.integers(1, 10, p.nnz) * rng.choice([-1, 1], p.nnz)
         den = rng.integers(1, 5, p.nnz)
-        out.append(np.array([flint.fmpq(int(x), int(y)) for x, y in zip(num, den)], dtype=object).reshape(p.as_tuple()))
+        out.append(_FMPQ(num.astype(object), den.astype(object)).reshape(p.as_tuple()))
     return out
 
 
@@ -245,6 +254,13 @@ def certify_matrix(matrix: ExactMatrix, arch: Union[str, Architecture], tree: Un
     if result.status == "not_identifiable":
         return not_identifiable_certificate(result, matrix), result
     return None, result
+
+
+def verdict_of(result: KroneckerResult, cert: Optional[dict]) -> str:
+    """``identifiable`` | ``no_factorization`` | ``not_identifiable`` (each with a certificate) or ``undecided``."""
+    if cert is None:
+        return "undecided"
+    return {"factorized": "identifiable"}.get(result.status, result.status)
 
 
 def bundled():

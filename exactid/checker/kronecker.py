@@ -1,4 +1,4 @@
-"""Kronecker-sparse factorization certificates, checked from the definitions.
+"""Kronecker-sparse patterns, trees, the class lemma and products modulo primes (the claims: kronecker_claims).
 
 Pattern (a, b, c, d): support I_a ⊗ 1_{b×c} ⊗ I_d, rows (α, β, δ) meet columns (α, γ, δ); a factor lists
 its a·b·c·d values V[α, β, γ, δ] in row-major order.  A chainable pair (π, π') has product pattern

@@ -120,7 +120,8 @@ def check_unique(doc: dict) -> str:
     require(set(ids) == set(nodes), "the class lemma is not shown at every node of the tree")
     require({"nondegenerate", "product"} <= done, "missing steps: nondegenerate and product are required")
     sizes = sorted({nd[3] for nd in nodes.values()})
-    amb = "diagonal scalings" if sizes in ([], [1]) else f"block-diagonal invertible matrices on classes of size {sizes}"
+    amb = "nothing" if not nodes else "diagonal scalings" if sizes == [1] else \
+        f"block-diagonal invertible matrices on classes of size {sizes}"
     return (f"the {claim['matrix']} matrix has a factorization in the architecture of {len(pats)} Kronecker-sparse "
             f"factors, unique up to {amb} ({len(nodes)} splits)")
 
@@ -187,7 +188,8 @@ def check_not_identifiable(doc: dict) -> str:
             elif kind == "different_zeros":  # diagonal scalings keep the zero pattern of every factor
                 f = integer(step.get("factor"), "factor")
                 require(1 <= f <= len(pats), "factor out of range")
-                require(not np.array_equal(first[f - 1][0] == 0, second[f - 1][0] == 0), f"X_{f} has the same zero pattern in both factorizations")
+                same = np.array_equal(first[f - 1][0] == 0, second[f - 1][0] == 0)
+                require(not same, f"X_{f} has the same zero pattern in both factorizations")
                 differs = f
             else:
                 raise Malformed(f"step kind {kind!r} does not belong here")

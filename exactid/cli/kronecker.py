@@ -98,7 +98,7 @@ def run_describe(args) -> int:
 
 
 def run_certify(args) -> int:
-    from ..certify.kronecker import certify_matrix, certify_named
+    from ..certify.kronecker import certify_matrix, certify_named, verdict_of
     from ..factorization.kronecker import parse_architecture
     from ..io.files import write_json
 
@@ -116,9 +116,7 @@ def run_certify(args) -> int:
         matrix = load_matrix(args.input)
         cert, result = certify_matrix(matrix, arch, tree)
         what = f"{matrix.nrows}x{matrix.ncols} matrix {args.input}"
-    verdict = {"factorized": "identifiable"}.get(result.status, result.status)
-    if verdict == "degenerate" or cert is None:
-        verdict = "undecided"
+    verdict = verdict_of(result, cert)
     if cert is not None and args.output:
         write_json(args.output, cert)
     seconds = time.perf_counter() - start
@@ -146,24 +144,16 @@ def run_certify(args) -> int:
     return 0
 
 
-def _load_npy(path: str) -> np.ndarray:
-    if not os.path.exists(path):
-        raise InputError(f"no such file: {path}")
-    try:
-        return np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{path}: not a readable .npy file ({exc})") from None
-
-
 def run_factor(args) -> int:
     from ..certify.kronecker import radices_of
     from ..factorization.kronecker import parse_architecture
     from ..factorization.kronecker.exact import digit_reversal
     from ..factorization.kronecker.floating import factor_float, save_npz
+    from ..io.arrays import load_npy
 
     start = time.perf_counter()
     arch = parse_architecture(args.arch)
-    matrix = _load_npy(args.input)
+    matrix = load_npy(args.input)
     if matrix.ndim == 2 and args.perm == "digit-reversal":
         if matrix.shape != arch.shape:
             raise InputError(f"the matrix has shape {matrix.shape}, the architecture {arch.shape}")

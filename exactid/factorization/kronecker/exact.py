@@ -57,6 +57,7 @@ from .architecture import Architecture, NodeInfo, Pattern, pair_product
 from .layout import Split, from_dense, to_dense
 
 _SMALL = 1 << 31  # entries below this multiply in int64 without overflow
+_FMPQ = np.frompyfunc(lambda p, q: flint.fmpq(int(p), int(q)), 2, 1)
 
 
 @dataclass
@@ -104,7 +105,7 @@ def ambiguity_text(nodes: Sequence[NodeInfo]) -> str:
         else:
             parts.append(f"G_{nd.l} block-diagonal ({nd.classes} invertible {nd.rank}x{nd.rank} blocks on the classes)")
     if not parts:
-        return "none (one factor)"
+        return "nothing (one factor: it is the matrix)"
     return "X_l -> G_{l-1}^{-1} X_l G_l with " + "; ".join(parts) + " (G_0 = G_L = I)"
 
 
@@ -343,11 +344,8 @@ def _rational_factors(factors: list, mids: dict, arch: Architecture, den: int) -
     for l, (Y, p) in enumerate(zip(factors, arch.patterns), start=1):
         a, b, c, d = p.as_tuple()
         D = mids[l].reshape(a, 1, c, d) if l < arch.L else np.full((1, 1, 1, 1), den, dtype=object)
-        Dfull = np.broadcast_to(D, Y.shape)
-        X = np.empty(Y.shape, dtype=object)
-        Yf, Df, Xf = Y.reshape(-1), Dfull.reshape(-1), X.reshape(-1)
-        for i in range(Yf.size):
-            Xf[i] = flint.fmpq(int(Yf[i]), int(Df[i]))
+        Dfull = np.broadcast_to(D, Y.shape).astype(object)
+        X = _FMPQ(Y.astype(object), Dfull)
         out.append(X)
     return out
 

@@ -265,16 +265,18 @@ def save_npz(path: str, result: FloatKronecker) -> None:
 
 def load_npz(path: str) -> FloatKronecker:
     """Read a ``.npz`` written by :func:`save_npz` (``InputError`` if it is not one)."""
+    from ...io.arrays import load_npz as read_npz
+
+    data = read_npz(path, required=("format", "version", "architecture", "tree", "relative_error"))
     try:
-        with np.load(path, allow_pickle=False) as data:
-            if str(data["format"]) != NPZ_FORMAT or int(data["version"]) != 1:
-                raise InputError(f"{path}: not an exactid Kronecker-sparse .npz (format/version)")
-            spec = json.loads(str(data["architecture"]))
-            arch = Architecture([tuple(p) for p in spec["patterns"]], spec.get("name", ""))
-            tree = arch.tree(json.loads(str(data["tree"])))
-            factors = [np.array(data[f"factor_{l}"]) for l in range(1, arch.L + 1)]
-            rel = float(data["relative_error"])
-    except (OSError, KeyError, ValueError, TypeError) as exc:
+        if str(data["format"]) != NPZ_FORMAT or int(data["version"]) != 1:
+            raise InputError(f"{path}: not an exactid Kronecker-sparse .npz (format/version)")
+        spec = json.loads(str(data["architecture"]))
+        arch = Architecture([tuple(p) for p in spec["patterns"]], spec.get("name", ""))
+        tree = arch.tree(json.loads(str(data["tree"])))
+        factors = [np.array(data[f"factor_{l}"]) for l in range(1, arch.L + 1)]
+        rel = float(data["relative_error"])
+    except (KeyError, ValueError, TypeError) as exc:
         raise InputError(f"{path}: cannot read a Kronecker-sparse .npz ({type(exc).__name__}: {exc})") from None
     for f, p in zip(factors, arch.patterns):
         if f.shape != p.as_tuple():

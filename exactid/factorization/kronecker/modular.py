@@ -47,26 +47,33 @@ def primes_below(limit: int = MAX_PRIME) -> Iterator[int]:
         q -= 1
 
 
+_NUM = np.frompyfunc(lambda x: int(x.p), 1, 1)
+_DEN = np.frompyfunc(lambda x: int(x.q), 1, 1)
+
+
+def fractions(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Numerators and denominators of an object array of ``flint.fmpq`` (int64 when they fit)."""
+    num, den = _NUM(values.reshape(-1)), _DEN(values.reshape(-1))
+    big = max(abs(int(num.max(initial=0))), abs(int(num.min(initial=0))), int(den.max(initial=1))) >= 1 << 62
+    return (num, den) if big else (num.astype(np.int64), den.astype(np.int64))
+
+
 def residues(values: np.ndarray, p: int) -> np.ndarray:
     """Compact float64 residues of an object array of ``flint.fmpq`` (denominators prime to p)."""
-    flat = values.reshape(-1)
-    out = np.empty(flat.size, dtype=np.float64)
-    inv: dict = {}
-    for i, x in enumerate(flat):
-        q = int(x.q)
-        if q not in inv:
-            inv[q] = pow(q % p, -1, p)
-        out[i] = int(x.p) % p * inv[q] % p
-    return out.reshape(values.shape)
+    num, den = fractions(values)
+    dens, inverse = np.unique(den, return_inverse=True)
+    inv = np.array([pow(int(q) % p, -1, p) for q in dens], dtype=np.int64)
+    out = (num % p).astype(np.int64) * inv[inverse.reshape(-1)] % p
+    return out.astype(np.float64).reshape(values.shape)
 
 
 def bound(factors: Sequence[np.ndarray], patterns: Sequence[Pattern]) -> tuple[int, int]:
     """``(D, B)``: ``D·X_1⋯X_L`` is integral with entries at most ``B`` in absolute value."""
     D, H = 1, 1
     for f in factors:
-        flat = f.reshape(-1)
-        D *= lcm(1, *{int(x.q) for x in flat})
-        H *= max(1, *(abs(int(x.p)) for x in flat))
+        num, den = fractions(f)
+        D *= lcm(1, *(int(q) for q in np.unique(den)))
+        H *= max(1, int(np.abs(num).max(initial=0)))
     return D, H * prod(p.c for p in patterns[:-1])
 
 
