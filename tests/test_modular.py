@@ -293,3 +293,13 @@ def test_rank_certificates_with_modular_primes_pass_the_checker(conductor, monke
         assert result.rank == r and result.certified == "exact"
         assert all(step["p"] <= PRIME_MAX for step in cert["steps"] if "p" in step)
         assert check_document(cert).startswith(f"rank = {r}")
+
+
+def test_refuses_before_allocating_when_memory_is_short(monkeypatch):
+    import exactid.resources as resources
+    from exactid.errors import ResourceError
+
+    monkeypatch.setattr(resources, "available_memory_bytes", lambda: 1 << 20)
+    with pytest.raises(ResourceError, match="elimination mod p of a 300x200 matrix needs about"):
+        rank_profile(np.zeros((300, 200), dtype=np.int64), 7)
+    assert rank_profile(np.eye(3, dtype=np.int64), 7).rank == 3  # small inputs still fit
