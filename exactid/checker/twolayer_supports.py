@@ -27,7 +27,7 @@ def _mask(value, shape: tuple, what: str) -> np.ndarray:
 
 
 def _add(a: CMatrix, b: CMatrix) -> CMatrix:
-    return CMatrix(a.n, [x * b.den + y * a.den for x, y in zip(a.num, b.num)], a.den * b.den, a.rows, a.cols)
+    return CMatrix(a.conductor, [x * b.den + y * a.den for x, y in zip(a.num, b.num)], a.den * b.den, a.rows, a.cols)
 
 
 @claim_handler("two_layer_supports")
@@ -40,7 +40,7 @@ def check_supports(doc: dict) -> str:
     if not (isinstance(shape, list) and len(shape) == 3):
         raise Malformed("claim.shape must be [m, r, n]")
     m, r, n = (integer(v, "shape") for v in shape)
-    require((Z.rows, Z.cols) == (m, n) and claim.get("field") == field_name(Z.n), "claim.shape or field is not Z's")
+    require((Z.rows, Z.cols) == (m, n) and claim.get("field") == field_name(Z.conductor), "claim.shape or field is not Z's")
     require(claim.get("verdict") == "no_factorization", "claim.verdict must be 'no_factorization'")
     SX, SY = _mask(data.get("x_support"), (m, r), "x_support"), _mask(data.get("y_support"), (r, n), "y_support")
     blocks = [np.outer(SX[:, i], SY[i]) for i in range(r)]
@@ -48,7 +48,7 @@ def check_supports(doc: dict) -> str:
     parts: dict = {}  # recovered component -> (x, y) as 1-column / 1-row matrices
 
     def recovered_sum(a: int, b: int) -> CMatrix:
-        total = CMatrix(Z.n, [c * 0 for c in Z.submatrix([a], [b]).num], 1, 1, 1)
+        total = CMatrix(Z.conductor, [c * 0 for c in Z.submatrix([a], [b]).num], 1, 1, 1)
         for x, y in parts.values():
             total = _add(total, product(x.submatrix([a], [0]), y.submatrix([0], [b])))
         return total
@@ -61,7 +61,8 @@ def check_supports(doc: dict) -> str:
                 i = integer(step.get("component"), "component")
                 require(i in active, f"component {i} is not active")
                 x, y = decode(step.get("x"), "x"), decode(step.get("y"), "y")
-                require((x.rows, x.cols, y.rows, y.cols, x.n, y.n) == (m, 1, 1, n, Z.n, Z.n), "x or y has a wrong shape")
+                require((x.rows, x.cols, y.rows, y.cols) == (m, 1, 1, n) and x.conductor == y.conductor == Z.conductor,
+                        "x or y has a wrong shape or field")
                 require(np.array_equal(support(x)[:, 0], SX[:, i]) and np.array_equal(support(y)[0], SY[i]),
                         "x_i and y_i must be nonzero exactly on the given supports")
                 observable = blocks[i] & ~np.any([blocks[j] for j in active if j != i] or [blocks[i] & False], axis=0)
