@@ -236,7 +236,7 @@ def butterfly_no_factorization_certificates(draw):
 
 
 #: Activations whose equivalence certificates are exercised (add others once they certify).
-EQUIVALENCE_ACTIVATIONS = ["tanh", "logistic", "relu"]
+EQUIVALENCE_ACTIVATIONS = ["tanh", "logistic", "relu", "leaky_relu", "leaky_relu:0.1", "leaky_relu:1/100"]
 
 
 @st.composite
