@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..progress import progress
 from ..recovery.demo import DEMO_WIDTHS, DemoSettings, run_case
 from ..recovery.pipeline import RecoveryConfig
-from .common import add_json_flag, emit, int_range, nonnegative_int, parse_widths, positive_float, positive_int, seed, widths_spec
+from .common import add_json_flag, emit, int_range, parse_widths, positive_float, seed, widths_spec
 from ..resources import ensure_fits
 
 

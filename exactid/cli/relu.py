@@ -6,7 +6,6 @@ import time
 from collections import Counter
 
 from ..certify.relu import local_certificate, shallow_certificate
-from ..errors import InputError
 from ..networks.format import load_network, load_samples
 from ..networks.local_identifiability import analyze
 from ..networks.relu import (DEFAULT_PRIME, forward, jacobian_exact, jacobian_mod_p, nmod_mat_from_array, random_network,
