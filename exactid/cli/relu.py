@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from ..errors import InputError
 from ..networks.format import load_network, load_samples
 from ..networks.relu import (DEFAULT_PRIME, forward, jacobian_exact, jacobian_mod_p, nmod_mat_from_array, random_network,
                              random_samples)
