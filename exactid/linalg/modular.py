@@ -362,6 +362,9 @@ class _Elimination:
         _solve_unit_upper(X, top[:r1, :r1], self.F)  # multipliers: X @ T1 = W2[:, cols1]
         self.F.mulsub(rest, X, top[:r1, r1:])  # the bottom rows reduced by the top pivot rows
         del X
+        if not rest.any():  # the bottom rows depend on the top ones (tall matrices)
+            self.bar.update(m - m1)
+            return rows1, cols1
         rows2, cols2 = self.run(rest, None if out is None else out[r1:, r1:])
         del rest, Wp
         r2 = len(cols2)
