@@ -284,6 +284,17 @@ def _solve_unit_upper(B: np.ndarray, T: np.ndarray, F: _Field) -> None:
     _solve_unit_upper(B[:, h:], T[h:, h:], F)
 
 
+def _solve_left_unit_upper(T: np.ndarray, B: np.ndarray, F: _Field) -> np.ndarray:
+    """Y with ``T @ Y = B (mod p)``, T unit upper triangular, as a new array.
+
+    Reversing the order of rows and columns turns the transposed system into one of the
+    form ``X @ T' = B'`` with ``T'`` unit upper triangular.
+    """
+    X = np.ascontiguousarray(B.T[:, ::-1])
+    _solve_unit_upper(X, np.ascontiguousarray(T.T[::-1, ::-1]), F)
+    return np.ascontiguousarray(X[:, ::-1].T)
+
+
 class _Elimination:
     """The recursion.  Pivot rows are written into ``out`` arrays given by the caller, in the
     column order ``cols`` + the other columns increasing: ``out[:r] = [T | F]`` with T unit
@@ -359,9 +370,16 @@ class _Elimination:
         # generic matrices pivot on the leading columns: then no copy is needed
         Wp = W[m1:] if _is_leading(cols1) else W[m1:].take(cols1 + free1, axis=1)
         X, rest = Wp[:, :r1], Wp[:, r1:]
-        _solve_unit_upper(X, top[:r1, :r1], self.F)  # multipliers: X @ T1 = W2[:, cols1]
-        self.F.mulsub(rest, X, top[:r1, r1:])  # the bottom rows reduced by the top pivot rows
+        # the bottom rows reduced by the top pivot rows: rest - W2[:, cols1] T1^-1 F1
+        if n - r1 < m - m1:  # fewer columns left than rows: solve for T1^-1 F1 (tall inputs)
+            self.F.mulsub(rest, X, _solve_left_unit_upper(top[:r1, :r1], top[:r1, r1:], self.F))
+        else:  # multipliers X T1 = W2[:, cols1]
+            _solve_unit_upper(X, top[:r1, :r1], self.F)
+            self.F.mulsub(rest, X, top[:r1, r1:])
         del X
+        if not rest.any():  # the bottom rows depend on the top ones (tall matrices)
+            self.bar.update(m - m1)
+            return rows1, cols1
         rows2, cols2 = self.run(rest, None if out is None else out[r1:, r1:])
         del rest, Wp
         r2 = len(cols2)
