@@ -38,7 +38,7 @@ def _target(claim: dict, data: dict, pats: list, roots: bool):
     require(not roots, "roots of unity only for the dft")
     if name == "explicit":
         z = decode(data.get("matrix"))
-        require(z.n == 1 and (z.rows, z.cols) == (m, n), f"the matrix must be {m}x{n} over QQ")
+        require(z.conductor == 1 and (z.rows, z.cols) == (m, n), f"the matrix must be {m}x{n} over QQ")
         return "explicit", z
     require(name == "planted", "claim.matrix must be 'dft', 'explicit' or 'planted'")
     return "planted", factor_values(data.get("planted"), pats, False)
