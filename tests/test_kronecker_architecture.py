@@ -169,3 +169,29 @@ def test_describe_architecture_cli(capsys):
     assert json.loads(capsys.readouterr().out)["product_pattern"] == [1, 9, 9, 1]
     assert main(["describe-architecture", "monarch:4x"]) == 2
     assert "cannot parse" in capsys.readouterr().err
+
+
+
+def test_pattern_product_is_associative_where_defined():
+    """Law, on every chain of three patterns with entries <= 3: folding left or right gives the
+    same pattern, the dense boolean product."""
+    pats = [Pattern(*p) for p in itertools.product(range(1, 4), repeat=4)]
+    checked = 0
+    for a in pats:
+        for b in pats:
+            ab = pair_product(a, b)
+            if ab is None:
+                continue
+            for c in pats:
+                bc = pair_product(b, c)
+                if bc is None:
+                    continue
+                lr, rl = pair_product(ab[0], c), pair_product(a, bc[0])
+                if lr is None and rl is None:
+                    continue
+                dense = (a.support().astype(int) @ b.support().astype(int) @ c.support().astype(int)) > 0
+                for got in (lr, rl):
+                    if got is not None:
+                        assert np.array_equal(got[0].support(), dense), (a, b, c)
+                checked += 1
+    assert checked > 1000

@@ -24,7 +24,8 @@ TREE_HELP = "tree of splits: balanced, left, right, or a nested JSON list such a
 def register(sub, groups) -> None:
     d = sub.add_parser("describe-architecture", help="describe a Kronecker-sparse architecture",
                        description="Patterns, shapes, chainability and the splits of a tree of an architecture. "
-                       + __doc__.split("\n\n")[1])
+                       "Architectures: butterfly:N (square dyadic, N = 2^L), radix:K^L, radix:r1,r2,... (mixed "
+                       "radix), monarch:PxQ (patterns (1,P,P,Q) and (P,Q,Q,1)), or patterns a,b,c,d;a,b,c,d;...")
     d.add_argument("arch", metavar="ARCH", help=ARCH_HELP)
     d.add_argument("--tree", default=None, metavar="T", help=TREE_HELP + " (default balanced)")
     add_json_flag(d)
@@ -59,7 +60,10 @@ def register(sub, groups) -> None:
     f.set_defaults(func=run_factor)
 
     crossval = subgroup(sub, groups, "crossval", "cross-validate a float result against the exact one")
-    x = crossval.add_parser("kronecker", help="compare float Kronecker-sparse factors with the exact DFT factors")
+    x = crossval.add_parser("kronecker", help="compare float Kronecker-sparse factors with the exact DFT factors",
+                            description="Compare the float factors of a .npz written by factor kronecker-sparse (a "
+                            "mixed-radix architecture, --perm digit-reversal) with the exact DFT factors, up to "
+                            "diagonal scalings: equivalent or not_equivalent, with the largest deviation per factor.")
     x.add_argument("factors", metavar="FACTORS.npz")
     x.add_argument("--matrix", choices=["dft"], required=True)
     x.add_argument("--tol", type=float, default=1e-8, metavar="T", help="tolerance (default 1e-8)")
