@@ -93,7 +93,7 @@ def class_lemma(node: tuple, pats: list) -> tuple:
         require(bool((kr == kr[:, :1]).all() and (kc == kc[:, :1]).all() and (kr[:, 0] == kc[:, 0]).all()),
                 f"a rectangle of {node[0]} leaves the product pattern")
     require(len(uniq) * b * c2 == A * B * C * D, f"the rectangles of {node[0]} do not cover the product pattern")
-    (xa, _, xc, xd), (ya, yb, _, yd) = pats[l - 1], pats[l]
+    (_, _, xc, xd), (_, yb, _, yd) = pats[l - 1], pats[l]
     for key in ((k // (xc * xd)) * xd + k % xd, (k // (yb * yd)) * yd + k % yd):
         lo, hi = np.full(len(uniq), key.max() + 1), np.full(len(uniq), -1)
         np.minimum.at(lo, ids, key)

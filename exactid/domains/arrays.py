@@ -225,5 +225,5 @@ def exact_samples(X: Any, input_width: Optional[int] = None, what: str = "sample
     if input_width is not None and out.ncols() != input_width:
         raise ShapeError(f"{what} have {out.ncols()} coordinates, the network expects {input_width}")
     if out.nrows() == 0:
-        raise InputError(f"at least one sample is needed")
+        raise InputError("at least one sample is needed")
     return out

@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-import flint
 import numpy as np
 
 from ..domains import QQ, CyclotomicField, ExactMatrix

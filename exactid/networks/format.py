@@ -21,7 +21,7 @@ import numpy as np
 
 from ..domains.base import to_fmpq
 from ..errors import InputError, ShapeError
-from ..io.files import read_json, write_json
+from ..io.files import write_json
 
 
 @dataclass

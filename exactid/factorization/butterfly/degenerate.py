@@ -28,7 +28,6 @@ def second_factorization(factors: Sequence[np.ndarray], L: int) -> Optional[tupl
     """``(factors2, level, what)``: the factors with one free row or column toggled, the level
     of the changed factor and a description; ``None`` when no factor has a zero column
     (levels 1..L-1) or a zero row (levels 2..L).  Factors are compact ``(N, 2)`` object arrays."""
-    N = 1 << L
     dense = [to_dense(f, L, l, l, f.flat[0] * 0) for l, f in enumerate(factors, start=1)]
     for l in range(1, L + 1):
         nonzero = dense[l - 1] != 0

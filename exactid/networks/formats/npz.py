@@ -23,13 +23,12 @@ import io
 import os
 import re
 import zipfile
-from typing import Any
 
 import numpy as np
 
 from ...errors import InputError, ShapeError
 from ...io.arrays import load_npz
-from .common import exact_column, exact_matrix, float64_array, one_line
+from .common import exact_column, exact_matrix, float64_array
 
 _LAYER_KEY = re.compile(r"^([Wb])(0|[1-9][0-9]*)$")
 
