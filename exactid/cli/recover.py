@@ -71,8 +71,8 @@ def register(sub, groups) -> None:
     p.add_argument("--fit-points", type=int, default=None, help="queries for least squares and fine-tuning "
                                                                 "(default 4 x parameters)")
     p.add_argument("--fit-radius", type=float, default=3.0, help="radius of the ball of the fit queries (3)")
-    p.add_argument("--scale-shift-iterations", type=int, default=100,
-                   help="Levenberg-Marquardt steps over scalings and shifts only (100)")
+    p.add_argument("--scale-shift-iterations", type=int, default=400,
+                   help="Levenberg-Marquardt steps over scalings and shifts only (400)")
     p.add_argument("--finetune-iterations", type=int, default=150,
                    help="Levenberg-Marquardt steps on all parameters (150)")
     p.add_argument("--deeper-starts", type=int, default=16,
