@@ -58,36 +58,62 @@ def row(name: str, r: dict) -> str:
             + f"{r['baseline_seconds']:.0f} | {r['uniform_error_ratio']:.2g} | {'yes' if r['target_met'] else 'no'} |")
 
 
+CASES = [("d=20, hidden (20, 6, 3), 1 output", [20, 20, 6, 3, 1], "tanh", "seeds"),
+         ("d=20, hidden (20, 6, 3), 3 outputs", [20, 20, 6, 3, 3], "tanh", [0]),
+         ("d=20, hidden (20, 6), logistic", [20, 20, 6, 1], "logistic", [0]),
+         ("d=20, hidden (20, 6), 1 output", [20, 20, 6, 1], "tanh", "seeds")]
+
+
+def case_name(r: dict) -> str:
+    for name, widths, activation, _ in CASES:
+        if r.get("widths") == widths and r.get("activation", activation) == activation:
+            return name
+    return str(r.get("widths"))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one seed per case, 20,000 test points")
+    parser.add_argument("--only", default=None,
+                        help="rerun only the cases whose name contains this text and replace their rows in the "
+                             "existing results (the other rows are kept)")
     args = parser.parse_args()
     tests = 20_000 if args.quick else 100_000
     seeds = [0] if args.quick else [0, 1, 2]
-    cases = [("d=20, hidden (20, 6, 3), 1 output", [20, 20, 6, 3, 1], "tanh", seeds),
-             ("d=20, hidden (20, 6, 3), 3 outputs", [20, 20, 6, 3, 3], "tanh", [0]),
-             ("d=20, hidden (20, 6), logistic", [20, 20, 6, 1], "logistic", [0]),
-             ("d=20, hidden (20, 6), 1 output", [20, 20, 6, 1], "tanh", seeds)]
+    cases = [(n, w, a, seeds if s == "seeds" else s) for n, w, a, s in CASES
+             if args.only is None or args.only in n]
     load_before = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-    lines, raw = [HEADER], []
+    raw: list = []
+    previous = ""
+    if args.only is not None:
+        raw = json.loads((ROOT / "results" / "recovery.json").read_text())
+        previous = next((line for line in (ROOT / "results" / "recovery.md").read_text().splitlines()
+                         if line.startswith("Machine load")), "")
     started = time.perf_counter()
     for name, widths, activation, case_seeds in cases:
         for seed in case_seeds:
             t = time.perf_counter()
             r = run_case(DemoSettings(widths=widths, activation=activation, seed=seed, test_points=tests))
             print(f"{name} seed {seed}: {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
-            raw.append(r)
-            lines.append(row(name, r))
-            write(lines, raw, tests, load_before, time.perf_counter() - started)
+            same = [k for k, old in enumerate(raw) if case_name(old) == name and old.get("seed") == seed]
+            if same:
+                raw[same[0]] = r
+            else:
+                raw.append(r)
+            write(raw, tests, load_before, time.perf_counter() - started, args.only, previous)
     print((ROOT / "results" / "recovery.md").read_text())
     return 0
 
 
-def write(lines: list, raw: list, tests: int, load_before: str, elapsed: float) -> None:
+def write(raw: list, tests: int, load_before: str, elapsed: float, only, previous: str = "") -> None:
     load_now = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    lines = [HEADER] + [row(case_name(r), r) for r in raw]
+    rerun = (f" Rows of the cases matching {only!r} were rerun after a change (load and time above are of "
+             "that rerun); the others come from the previous full run"
+             + (f" ({previous.rstrip('.')})." if previous else ".") if only else "")
     text = ("# Recovery benchmark (entangled-weights pipeline vs tuned baselines)\n\n"
             f"Machine load (`uptime`): at start `{load_before}`; at the last row `{load_now}` "
-            f"(2 cores shared by several developers: timings are noisy). Wall-clock so far: {elapsed:.0f} s.\n\n"
+            f"(2 cores shared by several developers: timings are noisy). Wall-clock so far: {elapsed:.0f} s.{rerun}\n\n"
             f"Test points: {tests} uniform in the unit ball. 'entangled ok' = fraction of entangled weights with "
             "|cos| > 0.999 after optimal matching (overall, then per hidden layer); 'param err' = largest "
             "absolute difference over all parameters (weights, biases, output layer) after the optimal "

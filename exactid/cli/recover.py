@@ -75,8 +75,8 @@ def register(sub, groups) -> None:
     p.add_argument("--fit-points", type=int_range(1, MAX_POINTS, "--fit-points"), default=None, help="queries for least squares and fine-tuning "
                                                                 "(default 4 x parameters)")
     p.add_argument("--fit-radius", type=positive_float, default=3.0, help="radius of the ball of the fit queries (3)")
-    p.add_argument("--scale-shift-iterations", type=int_range(0, 1_000_000, "--scale-shift-iterations"), default=100,
-                   help="Levenberg-Marquardt steps over scalings and shifts only (100)")
+    p.add_argument("--scale-shift-iterations", type=int_range(0, 1_000_000, "--scale-shift-iterations"), default=400,
+                   help="Levenberg-Marquardt steps over scalings and shifts only (400)")
     p.add_argument("--finetune-iterations", type=int_range(0, 1_000_000, "--finetune-iterations"), default=150,
                    help="Levenberg-Marquardt steps on all parameters (150)")
     p.add_argument("--deeper-starts", type=int_range(1, 10_000, "--deeper-starts"), default=16,
