@@ -50,8 +50,13 @@ def test_given_supports_against_brute_force(seed):
     if res.verdict == "identifiable":
         assert all(equivalent(X, Y, A, B) for A, B in solutions)
     if res.verdict == "not_identifiable":
-        assert any(SX[:, i].any() != SY[i].any() for i in range(SX.shape[1]))  # a free factor
-        assert any(not equivalent(X, Y, A, B) for A, B in solutions)
+        free = [i for i in range(SX.shape[1]) if SX[:, i].any() != SY[i].any()]  # a free factor
+        assert free
+        A, B = X.copy(), Y.copy()
+        A[:, free[0]], B[free[0], :] = 0, 0  # zeroing the free side keeps Z and changes the zero pattern
+        assert (A.dot(B) == Z).all() and not equivalent(X, Y, A, B)
+        if solutions:  # the bounded search (entries in -2..2) sees an inequivalent pair too
+            assert any(not equivalent(X, Y, A, B) for A, B in solutions)
     if cert is not None:
         check_document(json.loads(json.dumps(cert)))
 
