@@ -8,7 +8,7 @@ import exactid.checker
 
 CHECKER = Path(exactid.checker.__file__).parent
 ALLOWED_THIRD_PARTY = {"numpy", "flint"}
-LINE_BUDGET = 1500
+LINE_BUDGET = 1650  # raised for the ReLU claims: leaky ReLU, masked layers, directions of constancy
 
 
 def checker_modules() -> list[Path]:

@@ -183,7 +183,11 @@ def test_three_rules_certified_and_exact():
     assert rep.verdict == "not_identifiable"
     assert_constancy_exact(net, [[Fraction(v) for v in r] for r in X], rep.constancy)
     cert, _ = local_certificate(net, X, rep)
-    assert "direction(s) of constancy" in check_document(json.loads(json.dumps(cert)))
+    assert "direction of constancy" in check_document(json.loads(json.dumps(cert)))
+    for c in rep.constancy:  # each instance certifies alone
+        cert["steps"] = [{"kind": "constancy_direction", **c.as_dict(), "witness": {
+            "indices": sorted(c.witness), "values": [str(c.witness[i]) for i in sorted(c.witness)]}}]
+        assert c.rule in check_document(json.loads(json.dumps(cert)))
 
 
 def test_witness_through_a_path_of_neurons():
@@ -209,32 +213,47 @@ def test_constancy_on_random_networks_is_exact(seed):
         check_document(cert)
 
 
-def _constancy_cert():
+def _constancy_cert(rule):
     net = Network.from_lists("relu", [([[1, 2], [-1, 1], [1, -1]], [0, -20, "1/2"]),
                                       ([[1, 1, 0], [2, -1, 0]], [0, 1]), ([[1, -1]], [3])])
     X = [[1, 0], [2, 0], [3, 0], [-1, 0], ["1/2", 0]]
-    return local_certificate(net, X)[0]
+    cert, rep = local_certificate(net, X)
+    (c,) = [c for c in rep.constancy if c.rule == rule]
+    cert["steps"] = [{"kind": "constancy_direction", **c.as_dict(), "witness": {
+        "indices": sorted(c.witness), "values": [str(c.witness[i]) for i in sorted(c.witness)]}}]
+    check_document(cert)
+    return cert
 
 
+FACTS = {  # each rule's fact, broken
+    "zero_input": lambda c: c["data"]["samples"]["X"][2].__setitem__(1, 5),  # the input is no longer zero
+    "never_active": lambda c: c["data"]["network"]["layers"][0]["b"].__setitem__(1, 40),  # the neuron switches on
+    "zero_outgoing": lambda c: c["data"]["network"]["layers"][1]["W"][0].__setitem__(2, 1),  # an outgoing weight
+}
 TAMPERS = [
-    lambda c: c["data"]["samples"]["X"][2].__setitem__(1, 5),  # the input is no longer zero
-    lambda c: c["data"]["network"]["layers"][0]["b"].__setitem__(1, 40),  # the neuron switches on
-    lambda c: c["data"]["network"]["layers"][1]["W"][0].__setitem__(2, 1),  # an outgoing weight appears
     lambda c: [s.__setitem__("parameter", s["parameter"] + 1) for s in c["steps"]],
-    lambda c: [s["witness"]["values"].__setitem__(-1, "7/3") for s in c["steps"] if len(s["witness"]["values"]) > 1],
-    lambda c: [s.__setitem__("rule", "never_active") for s in c["steps"]],
-    lambda c: [s.__setitem__("index", 0) for s in c["steps"]],
+    lambda c: [s["witness"]["values"].__setitem__(-1, "7/3") for s in c["steps"]],
+    lambda c: [s["witness"].__setitem__("indices", s["witness"]["indices"][:-1]) for s in c["steps"]],
+    lambda c: [s.__setitem__("rule", {"never_active": "zero_outgoing"}.get(s["rule"], "never_active")) for s in c["steps"]],
+    lambda c: [s.__setitem__("index", s["index"] + 1) for s in c["steps"]],
+    lambda c: [s.__setitem__("layer", s["layer"] + 1) for s in c["steps"]],
     lambda c: c["claim"].__setitem__("verdict", "identifiable"),
-    lambda c: c["data"]["network"].__setitem__("activation", "leaky_relu:1/10"),
 ]
 
 
-@pytest.mark.parametrize("tamper", range(len(TAMPERS)))
-def test_constancy_tampering_rejected(tamper):
-    cert = _constancy_cert()
-    bad = copy.deepcopy(cert)
-    TAMPERS[tamper](bad)
+@pytest.mark.parametrize("rule", sorted(FACTS))
+@pytest.mark.parametrize("tamper", range(len(TAMPERS) + 1))
+def test_constancy_tampering_rejected(rule, tamper):
+    bad = copy.deepcopy(_constancy_cert(rule))
+    (TAMPERS[tamper] if tamper < len(TAMPERS) else FACTS[rule])(bad)
     with pytest.raises(Rejected):
+        check_document(bad)
+
+
+def test_never_active_needs_relu():
+    bad = _constancy_cert("never_active")
+    bad["data"]["network"]["activation"] = "leaky_relu:1/10"
+    with pytest.raises(Rejected, match="needs a ReLU"):
         check_document(bad)
 
 
@@ -286,3 +305,58 @@ def test_cli_funcdim_on_a_network(tmp_path, capsys):
     assert out["rank"] == certified_rank(jacobian_exact(net, X)).rank == 13 and out["status"] == "exact"
     assert main(["funcdim", "--net", str(tmp_path / "net.json")]) == 2
     assert main(["funcdim", "--net", str(tmp_path / "net.json"), "--arch", "2,3,1"]) == 2
+
+
+# -- masked layers and networks without biases ------------------------------------------------------
+def _masked(seed=3, n=40):
+    """A 3-4-2 network with a sparse first layer (half its weights fixed at 0) and no biases in layer 1."""
+    from exactid.networks.format import network_from_json
+    net, X = small([3, 4, 2], n, seed=seed)
+    obj = net.to_json()
+    mask = [[1, 0, 1], [0, 1, 1], [1, 1, 0], [1, 0, 1]]
+    obj["layers"][0]["W"] = [[w if m else 0 for w, m in zip(row, mrow)] for row, mrow in zip(obj["layers"][0]["W"], mask)]
+    obj["layers"][0]["W_mask"] = mask
+    del obj["layers"][0]["b"]
+    return network_from_json(obj), X
+
+
+def test_masked_network_round_trip_and_bad_masks():
+    from exactid.errors import InputError
+    from exactid.networks.format import network_from_json
+    net, _ = _masked()
+    free = net.free_parameters()
+    assert int(free.sum()) == 8 + 4 * 2 + 2  # free W1 entries, W2 and b2; no b1
+    again = network_from_json(json.loads(json.dumps(net.to_json())))
+    assert np.array_equal(again.free_parameters(), free)
+    obj = net.to_json()
+    obj["layers"][0]["W"][0][1] = 5  # a fixed entry that is not 0
+    with pytest.raises(InputError, match="fixed by the mask is not 0"):
+        network_from_json(obj)
+    obj = net.to_json()
+    obj["layers"][0]["W_mask"][0][0] = 2
+    with pytest.raises(InputError):
+        network_from_json(obj)
+
+
+def test_masked_network_analysis_and_certificate():
+    net, X = _masked()
+    rep = analyze(net, X)
+    free = np.flatnonzero(net.free_parameters())
+    assert rep.d == len(free) and rep.h == 4
+    # oracle: the exact rank of the free columns of the rational Jacobian
+    full = jacobian_exact(Network(net.activation, net.weights, net.biases), X).to_sympy().to_Matrix()
+    exact = full[:, [int(c) for c in free]].rank()
+    assert rep.verdict in ("identifiable", "not_identifiable")
+    assert rep.rank == exact
+    assert set(rep.minor.cols) <= set(free.tolist())
+    cert, _ = local_certificate(net, X, rep)
+    check_document(json.loads(json.dumps(cert)))
+    assert functional_dimension(net, X).rank == exact
+    bad = copy.deepcopy(cert)
+    bad["data"]["network"]["layers"][0]["W_mask"][0][0] = 0  # fixes a nonzero weight
+    with pytest.raises(Rejected):
+        check_document(bad)
+    bad = copy.deepcopy(cert)
+    bad["claim"]["d"] = net.num_parameters
+    with pytest.raises(Rejected):
+        check_document(bad)

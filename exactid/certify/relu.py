@@ -47,9 +47,9 @@ def report_steps(report: LocalReport) -> list[dict]:
     """The certificate's steps for a decided report (constancy directions, or minor and Gram kernel)."""
     if report.verdict not in ("identifiable", "not_identifiable"):
         raise CertificationError(f"no certificate for an undecided answer: {report.reason}")
-    if report.constancy:
-        return [{"kind": "constancy_direction", **c.as_dict(), "witness": _witness(c.witness)}
-                for c in report.constancy]
+    if report.constancy:  # one direction suffices; the report lists every one found
+        c = report.constancy[0]
+        return [{"kind": "constancy_direction", **c.as_dict(), "witness": _witness(c.witness)}]
     minor = report.minor
     steps = [{"kind": "jacobian_minor_nonzero_mod_p", "p": minor.p, "rows": list(minor.rows),
               "cols": list(minor.cols)}]

@@ -1,19 +1,12 @@
 """``relu_local_identifiability``: a (leaky) ReLU network and samples X, re-derived from theta and X.
 
-Parameters layer by layer (W row-major, then b); Jacobian rows (sample, output).  Steps:
-
-- ``jacobian_minor_nonzero_mod_p`` (p, rows, cols): the minor of J (recomputed mod p from
-  theta and X, slopes 1 / leak) is nonzero, so rank J >= r.  ``identifiable`` needs r = d - h
-  (theta outside S: every hidden neuron has nonzero outgoing weights and a nonzero incoming
-  weight or bias; no pre-activation exactly 0).
-- ``gram_kernel_vectors``: m verified kernel vectors of the Gram matrix K of the path
-  activations; ``not_identifiable`` by C_N needs r >= k (n - m) and r < d - h.
-- ``constancy_direction`` (rule, layer, index, parameter, witness): parameter c moves without
-  changing f(X) — ``zero_input`` (X[:, index] = 0, c a weight W1[., index]), ``zero_outgoing``
-  (W_{layer+1}[:, index] = 0, c in the incoming row or bias of that neuron), ``never_active``
-  (ReLU, every pre-activation of the neuron < 0, c its bias or incoming weight) — and the
-  witness u (a sparse linear form) vanishes on every rescaling direction with u_c != 0, so
-  theta + t e_c leaves the rescaling orbit: ``not_identifiable`` (docs/relu.md).
+Parameters layer by layer (W row-major, then b), restricted to the free ones when the layers
+carry 0/1 masks ``W_mask``/``b_mask``; Jacobian rows (sample, output).  Either one
+``constancy_direction`` (a parameter that moves without changing f(X), by the rule's facts,
+and a linear form vanishing on every rescaling direction but not on that move:
+not_identifiable), or a ``jacobian_minor_nonzero_mod_p`` (rank J >= r; identifiable when
+r = d - h) with, for not_identifiable by C_N, ``gram_kernel_vectors`` (r >= k (n - m) and
+r < d - h).  See docs/relu.md.
 """
 
 from __future__ import annotations
@@ -73,7 +66,9 @@ class _Net:
         self.Ws, self.bs = [W for W, _ in layers], [b for _, b in layers]
         self.L, self.n, self.k = len(layers), len(X), self.widths[-1]
         self.h = sum(self.widths[1:-1])
-        self.d = sum(self.widths[l + 1] * (self.widths[l] + 1) for l in range(self.L))
+        self.size = sum(self.widths[l + 1] * (self.widths[l] + 1) for l in range(self.L))
+        self.free = self._masks(obj)
+        self.d = len(self.free)
         self.X = X
         a, c = self.slope.numerator, self.slope.denominator
         H, dH = _int(X)
@@ -91,6 +86,23 @@ class _Net:
             H = flint.fmpz_mat(self.n, Z.ncols(), [v * c if v > 0 else v * a for v in values])
             dH = den * c
             self.inputs.append((H, dH))
+
+    def _masks(self, obj) -> set:
+        """Free parameter indices: optional per-layer 0/1 masks ``W_mask``, ``b_mask``; fixed entries are 0."""
+        free, pos = set(), 0
+        for l, layer in enumerate(obj["layers"]):
+            out_w, in_w = self.widths[l + 1], self.widths[l]
+            wm = layer.get("W_mask", [[1] * in_w for _ in range(out_w)])
+            bm = layer.get("b_mask", [1] * out_w)
+            require(isinstance(wm, list) and len(wm) == out_w and all(isinstance(r, list) and len(r) == in_w for r in wm)
+                    and isinstance(bm, list) and len(bm) == out_w, f"layer {l}: masks of the wrong shape")
+            values = [v for r in wm for v in r] + bm
+            require(all(type(v) is int and v in (0, 1) for v in values), f"layer {l}: masks must hold 0 or 1")
+            params = [x for r in self.Ws[l] for x in r] + list(self.bs[l])
+            require(all(v or x == 0 for v, x in zip(values, params)), f"layer {l}: a fixed parameter is not 0")
+            free.update(pos + t for t, v in enumerate(values) if v)
+            pos += len(values)
+        return free
 
     def offsets(self, l: int) -> tuple[int, int]:
         """(offset of W_{l+1}, offset of b_{l+1}) for 0-based layer l."""
@@ -177,10 +189,11 @@ class _Net:
 
     def outside_orbit(self, c: int, step: dict) -> None:
         """The witness u vanishes on every rescaling direction and u_c != 0."""
+        require(c in self.free, f"parameter {c} is fixed by the mask")
         witness = step.get("witness")
         if not isinstance(witness, dict):
             raise Malformed("'witness' must be an object with 'indices' and 'values'")
-        indices = index_list(witness.get("indices"), self.d, "witness indices")
+        indices = index_list(witness.get("indices"), self.size, "witness indices")
         values = witness.get("values")
         require(isinstance(values, list) and len(values) == len(indices), "witness values do not match its indices")
         u = {i: rational(v, "witness value") for i, v in zip(indices, values)}
@@ -202,11 +215,9 @@ def _samples(data: dict, width: int) -> list:
 def _outside_s_and_delta(net: _Net) -> None:
     for l in range(1, net.L):
         for i in range(net.widths[l]):
-            require(any(net.Ws[l][o][i] != 0 for o in range(net.widths[l + 1])),
-                    f"neuron {i} of layer {l}: zero outgoing weights")
-            require(any(x != 0 for x in net.Ws[l - 1][i]) or net.bs[l - 1][i] != 0, f"neuron {i} of layer {l}: zero incoming")
-    for l, s in enumerate(net.signs, start=1):
-        require(bool((s != 0).all()), f"a pre-activation of hidden layer {l} is zero at a sample")
+            require(any(row[i] != 0 for row in net.Ws[l]), f"neuron {i} of layer {l}: zero outgoing weights")
+            require(any(net.Ws[l - 1][i]) or net.bs[l - 1][i] != 0, f"neuron {i} of layer {l}: zero incoming")
+        require(bool((net.signs[l - 1] != 0).all()), f"a pre-activation of hidden layer {l} is zero at a sample")
 
 
 def _rank_mod_p(minor: np.ndarray, p: int) -> int:
@@ -232,14 +243,12 @@ def check_local(doc: dict) -> str:
         require(verdict == "not_identifiable", "a direction of constancy proves not_identifiable only")
         for s, kind, step in steps:
             with at_step(s, kind):
-                c = integer(step.get("parameter"), "parameter")
-                require(0 <= c < d, f"parameter {c} out of range")
-                rule = step.get("rule")
-                require(rule in RULES, f"unknown constancy rule {str(rule)[:30]!r}")
+                c, rule = integer(step.get("parameter"), "parameter"), step.get("rule")
+                require(0 <= c < net.size and rule in RULES, "parameter out of range or unknown rule")
                 net.moves_freely(rule, integer(step.get("layer"), "layer"), integer(step.get("index"), "index"), c)
                 net.outside_orbit(c, step)
         return (f"ReLU network {widths} is not locally identifiable from {n} samples "
-                f"({len(steps)} direction(s) of constancy outside the rescaling orbit)")
+                f"(a direction of constancy outside the rescaling orbit: {steps[0][2]['rule']})")
     _outside_s_and_delta(net)
     rank_lower, kernel_count = None, None
     for s, kind, step in steps:
@@ -247,7 +256,8 @@ def check_local(doc: dict) -> str:
             if kind == "jacobian_minor_nonzero_mod_p" and rank_lower is None:
                 p = integer(step.get("p"), "p")
                 require(2 < p < 1 << 31 and is_prime(p), "p must be a prime in (2, 2^31)")
-                rows, cols = index_list(step.get("rows"), n * k, "rows"), index_list(step.get("cols"), d, "cols")
+                rows, cols = index_list(step.get("rows"), n * k, "rows"), index_list(step.get("cols"), net.size, "cols")
+                require(all(c in net.free for c in cols), "a column of the minor is a parameter fixed by the mask")
                 rank_lower = len(rows)
                 require(len(cols) == rank_lower, "rows and cols differ in number")
                 require(_rank_mod_p(net.jacobian_minor(rows, cols, p), p) == rank_lower,

@@ -29,7 +29,7 @@ from ..resources import ensure_fits
 from .constancy import _Params
 from .elimination import rank_profile, usable_prime
 from .format import Network
-from .local_identifiability import EXACT_RANK_ENTRIES, JacobianMinor, gram_matrix_exact, jacobian_over_q
+from .local_identifiability import EXACT_RANK_ENTRIES, JacobianMinor, _minor, gram_matrix_exact, jacobian_over_q
 from .relu_forward import ExactForward, KinkError, exact_forward, jacobian_bytes, jacobian_mod_p
 
 
@@ -108,21 +108,25 @@ def functional_dimension(net: Network, X: Any, show_progress: Optional[bool] = N
     fwd = fwd or exact_forward(net, X)
     if fwd.kinks:
         raise KinkError(*fwd.kinks[0])
-    d, h, n, k = net.num_parameters, net.num_hidden, fwd.n, fwd.k
+    free = net.free_parameters()
+    columns = None if free is None else np.flatnonzero(free)
+    d, h, n, k = net.num_parameters if free is None else len(columns), net.num_hidden, fwd.n, fwd.k
     seconds["forward"] = time.perf_counter() - t
     p = usable_prime(fwd.denominators())
     ensure_fits(3 * jacobian_bytes(n, k, d), f"J ({n * k}x{d}) modulo p and its elimination")
     t = time.perf_counter()
-    J = jacobian_mod_p(fwd, p, show_progress=show_progress)
+    J = jacobian_mod_p(fwd, p, columns, show_progress=show_progress)
     seconds["jacobian_mod_p"] = time.perf_counter() - t
     t = time.perf_counter()
     prof = rank_profile(J, p, show_progress)
     del J
     seconds["elimination"] = time.perf_counter() - t
-    minor = JacobianMinor(p, list(prof.rows), list(prof.cols))
+    minor = _minor(prof, p, columns)
     t = time.perf_counter()
     zero = zero_columns(fwd)
-    keep = np.flatnonzero(~zero)
+    if free is not None:
+        zero = zero[free]  # the fixed parameters are not columns of J
+    keep = np.flatnonzero(~zero) if free is None else columns[~zero]
     upper = len(keep) - _rescaling_rank_mod_p(fwd, keep, p)
     reason = "rescaling kernel vectors and zero columns" if zero.any() else "d - h (rescalings)"
     if upper == d - h:
@@ -141,7 +145,7 @@ def functional_dimension(net: Network, X: Any, show_progress: Optional[bool] = N
             result.status = "exact"
             return result
     if n * k * d <= EXACT_RANK_ENTRIES:
-        exact = certified_rank(jacobian_over_q(fwd))
+        exact = certified_rank(jacobian_over_q(fwd, columns))
         if exact.certified == "exact":
             result.rank = result.upper_bound = exact.rank
             result.status, result.upper_bound_reason = "exact", "kernel of J over Q"

@@ -25,7 +25,11 @@ With d free parameters, h hidden neurons and J = d f_theta(X) / d theta ((n k) x
      theta -> f_theta(X) is a manifold of dimension d - rank J > h, larger than the orbit);
    - otherwise ``undecided``.
 
-Ranks of J are computed modulo a prime p below :data:`PRIME_MAX` dividing no denominator
+Masked networks (fixed zero weights, no biases: :meth:`Network.free_parameters`) are analyzed
+in their free parameters only: d counts the free ones, J has their columns, and the rescaling
+count h is unchanged (each rescaling direction lives on nonzero, hence free, coordinates).
+
+Ranks of J are computed modulo a prime p below ``PRIME_MAX`` dividing no denominator
 (rank mod p <= rank over Q; a nonzero minor mod p is the certificate of the lower bound);
 R_A is computed exactly with a verified kernel of K.
 """
@@ -44,10 +48,11 @@ from ..domains.matrix import ExactMatrix
 from ..domains.rationals import QQ
 from ..errors import CertificationError
 from ..linalg.rank import RankResult, certified_rank
+from ..resources import ensure_fits
 from .constancy import Constancy, constancy_directions
-from .elimination import PRIME_MAX, RankProfile, rank_profile, usable_prime
+from .elimination import RankProfile, rank_profile, usable_prime
 from .format import Network
-from .relu_forward import ExactForward, KinkError, exact_forward, int_matmul, jacobian_mod_p
+from .relu_forward import ExactForward, KinkError, exact_forward, int_matmul, jacobian_bytes, jacobian_mod_p
 
 #: Undecided reports settle the exact rank of J (certified_rank over Q) up to this many entries.
 EXACT_RANK_ENTRIES = 200_000
@@ -133,8 +138,23 @@ def gram_matrix_exact(fwd: ExactForward) -> ExactMatrix:
     return ExactMatrix(QQ, num.reshape(1, n, n), dX * dX * c ** (2 * H))
 
 
-def _minor(prof: RankProfile, p: int) -> JacobianMinor:
-    return JacobianMinor(p, list(prof.rows), list(prof.cols))
+def _minor(prof: RankProfile, p: int, columns: Optional[np.ndarray] = None) -> JacobianMinor:
+    """The minor with columns named in parameter order (J may hold only the free columns)."""
+    cols = list(prof.cols) if columns is None else [int(columns[j]) for j in prof.cols]
+    return JacobianMinor(p, list(prof.rows), cols)
+
+
+def neurons_in_s(net: Network) -> list[tuple[int, int, str]]:
+    """Hidden neurons (layer from 1, index, why) that put theta in the exceptional set S."""
+    out = []
+    for l in range(1, net.depth):
+        w_in, w_out, b_in = net.weights[l - 1], net.weights[l], net.biases[l - 1]
+        for i in range(net.widths[l]):
+            if all(w_out[o, i] == 0 for o in range(w_out.nrows())):
+                out.append((l, i, "zero outgoing weights"))
+            elif all(w_in[i, j] == 0 for j in range(w_in.ncols())) and b_in[i, 0] == 0:
+                out.append((l, i, "zero incoming weights and bias"))
+    return out
 
 
 def analyze(net: Network, X: Any, prime: Optional[int] = None, show_progress: Optional[bool] = None,
@@ -155,14 +175,16 @@ def analyze(net: Network, X: Any, prime: Optional[int] = None, show_progress: Op
     timings: dict[str, float] = {}
     t = time.perf_counter()
     fwd = fwd or exact_forward(net, X)
-    d, h, k, n = net.num_parameters, net.num_hidden, net.widths[-1], fwd.n
+    free = net.free_parameters()
+    columns = None if free is None else np.flatnonzero(free)
+    d, h, k, n = net.num_parameters if free is None else len(columns), net.num_hidden, net.widths[-1], fwd.n
     report = LocalReport("undecided", "", d, h, n, k, activation=net.activation)
     report.never_active, report.always_active, report.kinks = fwd.never_positive(), fwd.always_positive(), fwd.kinks
     timings["forward"] = time.perf_counter() - t
     report.seconds = timings
 
     t = time.perf_counter()
-    report.constancy = constancy_directions(fwd)
+    report.constancy = constancy_directions(fwd, free)
     timings["constancy"] = time.perf_counter() - t
     if report.constancy:
         first = report.constancy[0]
@@ -177,15 +199,21 @@ def analyze(net: Network, X: Any, prime: Optional[int] = None, show_progress: Op
         raise KinkError(*fwd.kinks[0])
 
     p = prime or usable_prime(fwd.denominators())
+    ensure_fits(3 * jacobian_bytes(n, k, d), f"J ({n * k}x{d}) modulo p and its elimination")
     t = time.perf_counter()
-    J = jacobian_mod_p(fwd, p, show_progress=show_progress)
+    J = jacobian_mod_p(fwd, p, columns, show_progress=show_progress)
     timings["jacobian_mod_p"] = time.perf_counter() - t
     t = time.perf_counter()
-    minor = _minor(rank_profile(J, p, show_progress), p)
+    minor = _minor(rank_profile(J, p, show_progress), p, columns)
     timings["elimination"] = time.perf_counter() - t
     report.rank, report.minor = minor.size, minor
     if minor.size > d - h:  # pragma: no cover - would contradict rank J <= d - h
         raise CertificationError(f"rank J mod p = {minor.size} exceeds d - h = {d - h}: internal error")
+    in_s = neurons_in_s(net)
+    if minor.size == d - h and in_s:
+        l, i, why = in_s[0]
+        report.reason = f"rank J = d - h = {d - h} but theta is in S (neuron {i} of layer {l} has {why})"
+        return report
     if minor.size == d - h:
         report.verdict, report.rank_certified = "identifiable", "exact"
         report.reason = f"C_S holds: rank J = d - h = {d - h}"
@@ -198,7 +226,8 @@ def analyze(net: Network, X: Any, prime: Optional[int] = None, show_progress: Op
         # a second prime guards against an unlucky first one before calling it undecided
         p2 = usable_prime(fwd.denominators(), p)
         del J
-        second = _minor(rank_profile(jacobian_mod_p(fwd, p2, show_progress=show_progress), p2, show_progress), p2)
+        J2 = jacobian_mod_p(fwd, p2, columns, show_progress=show_progress)
+        second = _minor(rank_profile(J2, p2, show_progress), p2, columns)
         if second.size > minor.size:
             minor = second
             report.rank, report.minor = minor.size, minor
@@ -210,7 +239,7 @@ def analyze(net: Network, X: Any, prime: Optional[int] = None, show_progress: Op
         return report
     relation = ">="
     if n * k * d <= EXACT_RANK_ENTRIES:  # small: settle the exact rank of J for the report
-        exact = certified_rank(jacobian_over_q(fwd))
+        exact = certified_rank(jacobian_over_q(fwd, columns))
         if exact.certified == "exact":
             report.rank, report.rank_certified, relation = exact.rank, "exact", "="
     report.reason = (f"rank J {relation} {report.rank} is below both R_A = {report.r_a} and d - h = {d - h}: "
@@ -218,8 +247,8 @@ def analyze(net: Network, X: Any, prime: Optional[int] = None, show_progress: Op
     return report
 
 
-def jacobian_over_q(fwd: ExactForward) -> ExactMatrix:
-    """The exact Jacobian over Q (object arithmetic: for small networks only)."""
+def jacobian_over_q(fwd: ExactForward, columns: Optional[np.ndarray] = None) -> ExactMatrix:
+    """The exact Jacobian over Q, or its ``columns`` (object arithmetic: for small networks only)."""
     widths, n, k = fwd.widths, fwd.n, fwd.k
     L = len(widths) - 1
     q = lambda num, den: np.vectorize(lambda v: Fraction(int(v), den), otypes=[object])(num)
@@ -236,6 +265,7 @@ def jacobian_over_q(fwd: ExactForward) -> ExactMatrix:
         J[:, :, mid:mid + widths[l + 1]] = B
         if l > 0:
             B = np.einsum("xoi,ij->xoj", B, ws[l]) * slopes[l - 1][:, None, :]
+    J = J.reshape(n * k, d) if columns is None else J.reshape(n * k, d)[:, columns]
     rows = [[flint.fmpq(v.numerator, v.denominator) if isinstance(v, Fraction) else flint.fmpq(int(v))
-             for v in row] for row in J.reshape(n * k, d)]
+             for v in row] for row in J]
     return ExactMatrix.from_rows(rows, QQ)

@@ -1,0 +1,133 @@
+"""Benchmark: trained ReLU MLPs on scikit-learn's digits (1,797 samples, 64 features, 10 logits).
+
+For each hidden size it trains ``MLPClassifier(hidden, relu, random_state=0, max_iter=300)``
+on all samples, converts the weights exactly (float64 -> dyadic rationals) and times, in a
+fresh subprocess per case (so that the peak RSS is the case's own):
+
+- reading/converting: the sklearn arrays to an exact ``Network`` and the samples to integers;
+- generation: ``analyze`` + ``local_certificate`` (verdict with its reason) and the check
+  (``check_document``, which recomputes everything from theta and X);
+- funcdim: the exact rank of all of J (J mod p and the whole elimination, upper bounds);
+- peers in the same process: numpy float64 SVD rank (``matrix_rank``) of the float64 J, and
+  the float32 pipeline (float32 J, ``matrix_rank`` in float32 with its default tolerance).
+
+The elimination is :func:`exactid.networks.elimination.rank_profile` (the float64-BLAS PLUQ
+when ``exactid.linalg.modular`` is present, flint's nmod_mat otherwise: the table says which).
+Single runs (the machine is shared; ``uptime`` is recorded).
+
+Run: ``.venv/bin/python benchmarks/bench_digits.py [32,32 64,64 ...] [--no-funcdim] [--no-svd]``
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+CASES = [(32, 32), (64, 64), (100, 100)]
+
+
+def train(hidden):
+    from sklearn.datasets import load_digits
+    from sklearn.neural_network import MLPClassifier
+
+    digits = load_digits()
+    clf = MLPClassifier(hidden_layer_sizes=hidden, activation="relu", random_state=0, max_iter=300)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(digits.data, digits.target)
+    return clf, digits.data
+
+
+def run_case(hidden, do_funcdim: bool, do_svd: bool) -> dict:
+    from exactid.certify.relu import local_certificate
+    from exactid.checker import check_document
+    from exactid.networks import elimination
+    from exactid.networks.format import Network
+    from exactid.networks.funcdim import functional_dimension
+    from exactid.networks.local_identifiability import analyze
+    from exactid.networks.relu import jacobian_float
+    from exactid.networks.relu_forward import exact_forward
+
+    clf, Xf = train(hidden)
+    out: dict = {"hidden": list(hidden)}
+    t = time.perf_counter()
+    net = Network.from_numpy("relu", [w.T for w in clf.coefs_], clf.intercepts_)
+    X = Xf.astype(np.int64)  # the digits pixels are integers 0..16
+    out["convert_s"] = time.perf_counter() - t
+    d, h = net.num_parameters, net.num_hidden
+    n, k = X.shape[0], net.widths[-1]
+    out.update(d=d, h=h, d_minus_h=d - h, J_shape=f"{n * k}x{d}",
+               elimination="PLUQ float64" if elimination._fast_rank_profile else "nmod_mat (fallback)")
+    t = time.perf_counter()
+    fwd = exact_forward(net, X)
+    report = analyze(net, X, fwd=fwd, show_progress=False)
+    cert, _ = local_certificate(net, X, report, fwd)
+    out["generate_s"] = time.perf_counter() - t
+    out["verdict"], out["reason"] = report.verdict, report.reason
+    out["never_active"] = len(report.never_active)
+    out["constancy"] = {r: sum(c.rule == r for c in report.constancy) for r in ("zero_input", "zero_outgoing", "never_active")}
+    t = time.perf_counter()
+    out["check"] = check_document(json.loads(json.dumps(cert)))
+    out["check_s"] = time.perf_counter() - t
+    if do_funcdim:
+        t = time.perf_counter()
+        fd = functional_dimension(net, X, show_progress=False, fwd=fwd)
+        out["funcdim_s"] = time.perf_counter() - t
+        out["rank"], out["rank_status"], out["upper_bound"] = fd.rank, fd.status, fd.upper_bound
+        out["funcdim_seconds"] = {k: round(v, 2) for k, v in fd.seconds.items()}
+    if do_svd:
+        ws, bs = net.to_numpy()
+        t = time.perf_counter()
+        Jf = jacobian_float(ws, bs, Xf)
+        out["float64_rank"] = int(np.linalg.matrix_rank(Jf))
+        out["float64_s"] = time.perf_counter() - t
+        del Jf
+        t = time.perf_counter()
+        J32 = jacobian_float([w.astype(np.float32) for w in ws], [b.astype(np.float32) for b in bs],
+                             Xf.astype(np.float32)).astype(np.float32)
+        out["float32_rank"] = int(np.linalg.matrix_rank(J32))
+        out["float32_s"] = time.perf_counter() - t
+    out["peak_rss_gib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    return out
+
+
+def main() -> None:
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if "--case" in sys.argv:
+        hidden = tuple(int(v) for v in args[0].split(","))
+        print(json.dumps(run_case(hidden, "--no-funcdim" not in sys.argv, "--no-svd" not in sys.argv)))
+        return
+    cases = [tuple(int(v) for v in a.split(",")) for a in args] or CASES
+    flags = [f for f in sys.argv[1:] if f in ("--no-funcdim", "--no-svd")]
+    results = []
+    for hidden in cases:
+        uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+        proc = subprocess.run([sys.executable, __file__, ",".join(map(str, hidden)), "--case", *flags],
+                              capture_output=True, text=True)
+        if proc.returncode:
+            print(proc.stderr, file=sys.stderr)
+            continue
+        res = json.loads(proc.stdout.strip().splitlines()[-1])
+        res["uptime_before"] = uptime
+        results.append(res)
+        print(json.dumps(res), flush=True)
+    path = os.path.join(os.path.dirname(__file__), "results", "digits.json")
+    old = []
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as fh:
+            old = [r for r in json.load(fh) if r["hidden"] not in [x["hidden"] for x in results]]
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(old + results, fh, indent=1)
+
+
+if __name__ == "__main__":
+    main()
