@@ -66,7 +66,7 @@ def run_case(hidden, do_funcdim: bool, do_svd: bool) -> dict:
     d, h = net.num_parameters, net.num_hidden
     n, k = X.shape[0], net.widths[-1]
     out.update(d=d, h=h, d_minus_h=d - h, J_shape=f"{n * k}x{d}",
-               elimination="PLUQ float64" if elimination._fast_rank_profile else "nmod_mat (fallback)")
+               elimination=f"float64-BLAS PLUQ (p <= {elimination.PRIME_MAX})")
     t = time.perf_counter()
     fwd = exact_forward(net, X)
     report = analyze(net, X, fwd=fwd, show_progress=False)

@@ -1,13 +1,75 @@
 """exactid: exact, certified identifiability of sparse factorizations and neural networks.
 
-Layers (lower layers never import higher ones):
+The main jobs, each taking numpy arrays (integers exactly; floats converted exactly, with an
+:class:`ExactConversionWarning`) or exactid's own types, and returning a result with
+``.verdict`` (a :class:`Verdict`), ``.reason``, ``.certificate`` (``None`` when nothing is
+certified), ``.save(path)`` and the topic's numbers:
 
-- :mod:`exactid.domains` -- exact fields Q, Q(zeta_n), F_p and a float domain;
-- :mod:`exactid.linalg` -- certified linear algebra (rank, nullspace, solve, det);
-- :mod:`exactid.io` -- reading user files, writing certificates atomically;
-- :mod:`exactid.certify` -- certificate generation;
-- :mod:`exactid.cli` -- the ``exactid`` command;
-- :mod:`exactid.checker` -- the independent checker (imports nothing above).
+- :func:`rank` -- certified exact rank over Q or Q(zeta_n);
+- :func:`two_layer` -- two-layer sparse factorization ``Z = X Y`` (sparsity family or fixed supports);
+- :func:`butterfly` -- butterfly factorization unique up to diagonal scalings;
+- :func:`relu_local`, :func:`relu_box`, :func:`funcdim` -- ReLU network identifiability and
+  the functional dimension;
+- :func:`equivalent`, :func:`symmetries` -- equivalence of networks, activation symmetries;
+- :func:`check` -- the independent checker.
+
+Layers (lower layers never import higher ones): :mod:`exactid.domains` (exact fields),
+:mod:`exactid.linalg` (certified linear algebra), :mod:`exactid.supports`,
+:mod:`exactid.factorization`, :mod:`exactid.networks`, :mod:`exactid.io`,
+:mod:`exactid.certify` (certificate generation), :mod:`exactid.api` (the functions above),
+:mod:`exactid.cli` (the ``exactid`` command); :mod:`exactid.checker` (the independent
+checker) imports none of them.  Names are loaded on first use, so ``import exactid`` is cheap.
+
+Examples
+--------
+>>> import numpy as np, exactid
+>>> res = exactid.rank(np.array([[1, 2], [2, 4]]))
+>>> res
+RankResult(verdict='exact', rank=1, shape=(2, 2), field='QQ', certificate=<rank>)
+>>> exactid.check(res.certificate).verdict == "valid"
+True
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
+
+#: public name -> module that defines it
+_EXPORTS = {
+    "rank": "exactid.api.matrices",
+    "two_layer": "exactid.api.matrices",
+    "butterfly": "exactid.api.matrices",
+    "relu_local": "exactid.api.networks",
+    "relu_box": "exactid.api.networks",
+    "funcdim": "exactid.api.networks",
+    "equivalent": "exactid.api.networks",
+    "symmetries": "exactid.api.networks",
+    "check": "exactid.api.certificates",
+    "Network": "exactid.networks.format",
+    "Verdict": "exactid.results",
+    "Result": "exactid.results",
+    "ExactMatrix": "exactid.domains.matrix",
+    "CyclotomicField": "exactid.domains.cyclotomic",
+    "QQ": "exactid.domains.rationals",
+    "SparsityFamily": "exactid.supports.supports",
+    "ExactConversionWarning": "exactid.errors",
+    "InputError": "exactid.errors",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'exactid' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

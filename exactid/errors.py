@@ -31,3 +31,12 @@ class ResourceError(InputError):
 
 class CertificationError(ExactidError, RuntimeError):
     """A certificate could not be produced (for example, every tried prime was unlucky)."""
+
+
+class ExactConversionWarning(UserWarning):
+    """Floating-point input was converted exactly (each float is the rational it stores).
+
+    The conversion never rounds: ``0.1`` becomes ``3602879701896397/36028797018963968``, not
+    ``1/10``.  Pass integers, ``"p/q"`` strings or :class:`fractions.Fraction` values to
+    state the intended rationals.
+    """

@@ -30,3 +30,40 @@ def ensure_fits(estimated_bytes: int, what: str) -> None:
             f"{what} needs about {estimated_bytes / 2**30:.1f} GiB, "
             f"more than the {limit / 2**30:.1f} GiB available"
         )
+
+
+# Sizes a user can choose, bounded by what the independent checker accepts (so that nothing
+# is generated that the checker would refuse); tests/test_hardening.py imports both sides.
+MAX_CONDUCTOR = 1 << 16
+"""Largest conductor n of Q(zeta_n) (checker: ``exactid.checker.arith.MAX_CONDUCTOR``)."""
+MAX_BUTTERFLY_N = 1 << 15
+"""Largest butterfly size N (checker: ``exactid.checker.butterfly.MAX_N``)."""
+MAX_NAMED_TWO_LAYER_N = 2048
+"""Largest named two-layer matrix size (checker: ``exactid.checker.twolayer.MAX_NAMED_SIZE``)."""
+MAX_NETWORK_PARAMETERS = 100_000
+"""Most parameters of a network (checker: ``exactid.checker.network.MAX_PARAMETERS``)."""
+MAX_MATRIX_COEFFICIENTS = 50_000_000
+"""Most rational coefficients of one matrix (checker: ``exactid.checker.matrices.MAX_ENTRIES``)."""
+
+
+def refuse_above(value: int, limit: int, what: str, bytes_needed: int | None = None) -> None:
+    """ResourceError when ``value`` exceeds ``limit``, with the memory estimate when known."""
+    if value > limit:
+        estimate = f" (it would need about {format_bytes(bytes_needed)})" if bytes_needed else ""
+        raise ResourceError(f"{what} {value} exceeds the limit {limit}{estimate}")
+
+
+def format_bytes(count: int) -> str:
+    """``1.5 GiB``-style text for an estimate."""
+    for unit, shift in (("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if count >= 1 << shift:
+            return f"{count / (1 << shift):.1f} {unit}"
+    return f"{count} bytes"
+
+
+def ensure_network_fits(net, samples: int) -> None:
+    """Refuse a network beyond the checker's parameter limit, or whose Jacobian on ``samples``
+    points (samples x outputs rows, one column per parameter) cannot fit in memory."""
+    refuse_above(net.num_parameters, MAX_NETWORK_PARAMETERS, "the number of network parameters")
+    ensure_fits(16 * max(samples, 1) * net.widths[-1] * net.num_parameters,
+                f"the Jacobian of a {net.num_parameters}-parameter network on {samples} samples")

@@ -130,7 +130,8 @@ def test_leaky_jacobian_matches_sympy(activation):
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.integers(1, 6), st.integers(1, 6), st.integers(1, 40), st.sampled_from([3, 101, 2_097_143, 67_108_859]))
+@given(st.integers(1, 6), st.integers(1, 6), st.integers(1, 40),
+       st.sampled_from([3, 101, 2_097_143, 67_108_859, 1_073_741_789]))
 def test_matmul_mod_and_rank_profile_against_nmod_mat(m, n, seed, p):
     rng = np.random.default_rng(seed)
     a = rng.integers(0, p, size=(m, 7))

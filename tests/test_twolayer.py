@@ -337,8 +337,9 @@ def test_fixed_over_cyclotomic_and_support_analysis():
     stuck = analyze_supports(np.array([[1, 1, 0], [1, 0, 1], [0, 1, 1]], bool),
                              np.array([[1, 1, 0], [0, 1, 1], [1, 0, 1]], bool))
     assert stuck.verdict in ("identifiable", "undecided")
-    degenerate = decide_fixed(ExactMatrix.from_rows([[1, 0], [1, 0]]), ExactMatrix.from_rows([[1, 1], [1, 1]]))
-    assert degenerate.verdict == "undecided"
+    cert, degenerate = fixed_certificate(ExactMatrix.from_rows([[1, 0], [1, 0]]), ExactMatrix.from_rows([[1, 1], [1, 1]]))
+    assert degenerate.verdict == "not_identifiable" and degenerate.analysis.half_empty == [1]
+    assert "zero rows" in check_document(cert)
     tampered = copy.deepcopy(fixed_certificate(ExactMatrix.from_rows([[1, 2], [3, 4]]),
                                                ExactMatrix.from_rows([[1, 1], [1, -1]]))[0])
     tampered["steps"][0]["X"]["entries"][0][0] = 7

@@ -68,7 +68,7 @@ def uniqueness_certificate(result: ButterflyResult, matrix_name: str, matrix: Op
         raise InputError(f"no uniqueness certificate for a {result.status} result")
     claim = {"kind": "butterfly_unique", "matrix": matrix_name, "n": result.N,
              "perm": _perm_json(result, perm_name), "tree": result.tree.to_json(), "verdict": "identifiable"}
-    if result.encoding == "exponents":
+    if result.encoding == "roots_of_unity":
         data: dict = {"encoding": "roots_of_unity", "conductor": result.conductor,
                       "factors": [f.astype(np.int64).ravel().tolist() for f in result.factors]}
     else:
@@ -87,14 +87,15 @@ def uniqueness_certificate(result: ButterflyResult, matrix_name: str, matrix: Op
     return envelope(claim, data, _steps(result.tree), meta)
 
 
-def no_factorization_certificate(result: ButterflyResult, matrix: ExactMatrix, meta: Optional[dict] = None) -> dict:
+def no_factorization_certificate(result: ButterflyResult, matrix: ExactMatrix, meta: Optional[dict] = None,
+                                 perm_name: Optional[str] = None) -> dict:
     """Certificate that ``matrix`` has no butterfly factorization (a root block of rank >= 2)."""
     w = result.witness
     if result.status != "no_factorization" or w is None:
         raise InputError("no witness of non-factorizability")
     L = result.L
     claim = {"kind": "butterfly_no_factorization", "matrix": "explicit", "n": result.N,
-             "perm": _perm_json(result, None), "verdict": "no_factorization"}
+             "perm": _perm_json(result, perm_name), "verdict": "no_factorization"}
     steps = [{"kind": "split_lemma", "node": [1, w.level, L]},
              {"kind": "rank_two_block", "level": w.level, "block": w.block, "rows": list(w.rows), "cols": list(w.cols)}]
     return envelope(claim, {"matrix": encode_matrix(matrix)}, steps, meta)
@@ -153,17 +154,32 @@ def certify_named(name: str, N: int, tree: Any = "balanced", seed: int = 0) -> t
 def certify_matrix(matrix: ExactMatrix, perm: Any = None, tree: Any = "balanced") -> tuple[Optional[dict], ButterflyResult]:
     """Exact factorization of an explicit matrix with its certificate (``None`` when degenerate)."""
     result = factor_exact(matrix, perm, tree)
+    perm_name = perm if isinstance(perm, str) else None
     if result.status == "no_factorization":
-        return no_factorization_certificate(result, matrix), result
+        return no_factorization_certificate(result, matrix, perm_name=perm_name), result
     if result.status == "factorized" and matrix.field is QQ:
         if nondegenerate(result.factors, result.tree, result.L) is None:
-            return uniqueness_certificate(result, "explicit", matrix), result
+            return uniqueness_certificate(result, "explicit", matrix, perm_name), result
         result.status, result.reason = "degenerate", "a partial product has a zero column or row"
     elif result.status == "factorized":
         result.status = "uncertified"
         result.reason = (f"factorized exactly over {matrix.field.name}, but uniqueness certificates cover "
                          "rational entries only (and the named DFT/Hadamard matrices)")
     return None, result
+
+
+#: Verdict of each status of a :class:`ButterflyResult` once certified (factorized results are
+#: certified unique, or re-labelled ``degenerate`` / ``uncertified`` by :func:`certify_matrix`).
+VERDICTS = {"factorized": "identifiable", "no_factorization": "no_factorization"}
+
+
+def verdict_of(result: ButterflyResult) -> str:
+    """``identifiable``, ``no_factorization`` or ``undecided`` (degenerate or uncertified results).
+
+    >>> verdict_of(certify_named("hadamard", 4)[1])
+    'identifiable'
+    """
+    return VERDICTS.get(result.status, "undecided")
 
 
 def bundled():

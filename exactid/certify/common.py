@@ -29,6 +29,27 @@ def encode_rational(num: int, den: int = 1) -> Any:
     return encode_integer(num) if den == 1 else f"{num}/{den}"
 
 
+def field_label(field) -> str:
+    """The name certificates give a field: ``"QQ"`` for every field of degree 1 (Q, Q(zeta_1),
+    Q(zeta_2)), ``"QQ(zeta_n)"`` otherwise; the checker's ``field_name`` uses the same convention.
+
+    >>> from exactid.domains import CyclotomicField
+    >>> field_label(CyclotomicField(2)), field_label(CyclotomicField(8))
+    ('QQ', 'QQ(zeta_8)')
+    """
+    return "QQ" if field.degree == 1 else field.name
+
+
+def rational_if_degree_one(matrix: ExactMatrix) -> ExactMatrix:
+    """The same matrix over QQ when its field has degree 1 (Q(zeta_1) = Q(zeta_2) = Q), so that
+    certificates name the field and choose reductions (root 1) as the checker does."""
+    from ..domains import QQ
+
+    if matrix.field.degree == 1 and matrix.field is not QQ:
+        return ExactMatrix(QQ, matrix.num, matrix.den)
+    return matrix
+
+
 def encode_matrix(matrix: ExactMatrix) -> dict:
     """``{"field", "shape", "entries"}``: rationals, or coefficient lists over Q(zeta_n)."""
     d = matrix.field.degree
@@ -46,7 +67,7 @@ def encode_matrix(matrix: ExactMatrix) -> dict:
             entries = [[encode_rational(num[0, i, j], den) for j in range(n)] for i in range(m)]
         else:
             entries = [[[encode_rational(num[k, i, j], den) for k in range(d)] for j in range(n)] for i in range(m)]
-    return {"field": matrix.field.name, "shape": [m, n], "entries": entries}
+    return {"field": field_label(matrix.field), "shape": [m, n], "entries": entries}
 
 
 def envelope(claim: dict, data: dict, steps: list, meta: Optional[dict] = None) -> dict:

@@ -8,7 +8,7 @@ from typing import Optional
 from ..domains.finite import Reduction
 from ..domains.matrix import ExactMatrix
 from ..linalg.rank import MinorWitness, RankResult, certified_rank, nonzero_minor
-from .common import encode_matrix, envelope
+from .common import encode_matrix, envelope, field_label, rational_if_degree_one
 
 
 def minor_step(witness: MinorWitness) -> dict:
@@ -42,10 +42,11 @@ def rank_certificate(matrix: ExactMatrix, result: Optional[RankResult] = None) -
     (1, 'exact', ['minor_nonzero_mod_p', 'kernel_vectors'])
     """
     start = time.perf_counter()
-    if result is None:
+    matrix = rational_if_degree_one(matrix)
+    if result is None or result.minor.root != 1 and matrix.field.degree == 1:
         result = certified_rank(matrix)
     seconds = time.perf_counter() - start
-    claim = {"kind": "rank", "field": matrix.field.name, "shape": list(matrix.shape),
+    claim = {"kind": "rank", "field": field_label(matrix.field), "shape": list(matrix.shape),
              "rank": result.rank, "bound": result.certified}
     cert = envelope(claim, {"matrix": encode_matrix(matrix)}, rank_steps(result), {"seconds": round(seconds, 3)})
     return cert, result

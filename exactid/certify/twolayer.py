@@ -14,7 +14,7 @@ from ..domains import ExactMatrix
 from ..factorization.rootsums import RootSumMatrix, named_root_sums
 from ..factorization.twolayer import FamilyResult, decide_family
 from ..supports import SparsityFamily
-from .common import encode_matrix, envelope
+from .common import encode_matrix, envelope, field_label, rational_if_degree_one
 
 __all__ = ["family_certificate", "named_family_certificate", "bundled"]
 
@@ -38,7 +38,7 @@ def family_certificate(Z: RootSumMatrix, family: SparsityFamily, result: Optiona
         return None, result
     red = result.reduction
     claim = {"kind": "two_layer_family", "shape": list(Z.shape), "field": Z.field_name,
-             "r": family.r, "x_col_sparsity": family.x_col, "y_row_sparsity": family.y_row,
+             "r": family.r, "x_col_sparsity": family.x_col_sparsity, "y_row_sparsity": family.y_row_sparsity,
              "verdict": result.verdict}
     if Z.name is not None:
         claim["matrix"] = {"name": Z.name, "n": int(Z.size)}
@@ -53,7 +53,7 @@ def family_certificate(Z: RootSumMatrix, family: SparsityFamily, result: Optiona
         steps.append({"kind": "block_not_rank_one", "block": _block(blk), "rows": [int(i) for i in rows],
                       "cols": [int(j) for j in cols], "p": wred.p, "root": wred.root})
     if result.verdict == "no_factorization" and not result.candidates and \
-            family.r * family.x_col * family.y_row < Z.shape[0] * Z.shape[1]:
+            family.r * family.x_col_sparsity * family.y_row_sparsity < Z.shape[0] * Z.shape[1]:
         pass  # the count alone proves it: every entry is nonzero
     elif result.verdict == "not_identifiable":
         for cover in result.covers[:2]:
@@ -71,7 +71,7 @@ def family_certificate(Z: RootSumMatrix, family: SparsityFamily, result: Optiona
     return envelope(claim, payload, steps, meta), result
 
 
-def named_family_certificate(name: str, N: int, x_col: int, y_row: int, r: Optional[int] = None,
+def named_family_certificate(name: str, N: int, x_col_sparsity: int, y_row_sparsity: int, r: Optional[int] = None,
                              count: bool = False) -> tuple[Optional[dict], FamilyResult]:
     """Certificate for a named N x N transform; ``r`` defaults to the tight count N^2/(k k').
 
@@ -81,8 +81,8 @@ def named_family_certificate(name: str, N: int, x_col: int, y_row: int, r: Optio
     """
     Z = named_root_sums(name, N)
     if r is None:
-        r = max(1, (N * N) // (x_col * y_row))
-    return family_certificate(Z, SparsityFamily(N, N, r, x_col, y_row), count=count)
+        r = max(1, (N * N) // (x_col_sparsity * y_row_sparsity))
+    return family_certificate(Z, SparsityFamily(N, N, r, x_col_sparsity, y_row_sparsity), count=count)
 
 
 def bundled():
@@ -112,23 +112,29 @@ def fixed_certificate(X: ExactMatrix, Y: ExactMatrix, result=None) -> tuple[Opti
     from ..factorization.fixed import decide_fixed
 
     start = time.perf_counter()
+    X, Y = rational_if_degree_one(X), rational_if_degree_one(Y)
     if result is None:
         result = decide_fixed(X, Y)
     if result.verdict not in ("identifiable", "not_identifiable"):
         return None, result
-    claim = {"kind": "two_layer_fixed", "shape": [X.nrows, X.ncols, Y.ncols], "field": X.field.name,
+    claim = {"kind": "two_layer_fixed", "shape": [X.nrows, X.ncols, Y.ncols], "field": field_label(X.field),
              "verdict": result.verdict}
     data = {"X": encode_matrix(X), "Y": encode_matrix(Y)}
     analysis = result.analysis
     if result.verdict == "not_identifiable":
         X2, Y2 = result.second
-        new = next(t for t in range(X.ncols) if not any(
-            X2[:, [t]] @ Y2[[t], :] == X[:, [s]] @ Y[[s], :] for s in range(X.ncols)))
-        steps = [{"kind": "two_solutions", "X": encode_matrix(X2), "Y": encode_matrix(Y2), "new_component": new}]
-    elif analysis.disjoint:
+        if result.witness == "zero_pattern":
+            steps = [{"kind": "two_solutions_zero_pattern", "X": encode_matrix(X2), "Y": encode_matrix(Y2)}]
+        else:
+            new = next(t for t in range(X.ncols) if not any(
+                X2[:, [t]] @ Y2[[t], :] == X[:, [s]] @ Y[[s], :] for s in range(X.ncols)))
+            steps = [{"kind": "two_solutions", "X": encode_matrix(X2), "Y": encode_matrix(Y2), "new_component": new}]
+    elif analysis.disjoint and not result.events:
         steps = [{"kind": "pairwise_disjoint"}]
     else:
-        steps = [{"kind": "completable", "component": int(i), "tree": [[int(a), int(b)] for a, b in tree]}
-                 for i, tree in zip(analysis.order, analysis.trees)]
+        steps = [{"kind": "completable", "component": int(e[1]), "tree": [[int(a), int(b)] for a, b in e[2]]}
+                 if e[0] == "single" else
+                 {"kind": "shared_pair", "components": [int(e[1]), int(e[2])], "side": e[3],
+                  "indices": [int(e[4][0]), int(e[4][1])]} for e in result.events]
     meta = {"seconds": round(time.perf_counter() - start, 3), "reason": result.reason}
     return envelope(claim, data, steps, meta), result

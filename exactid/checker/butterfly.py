@@ -1,4 +1,4 @@
-"""Butterfly factorization certificates (DESIGN §3), checked from the definitions.
+"""Butterfly factorization certificates (docs/design.md, section 3), checked from the definitions.
 
 N = 2^L; level l (1..L) owns bit L - l of an index; supp(S_p..S_q) = {(i, j): i ^ j only in the
 bits of levels p..q}.  Factor l lists its 2N values: value 2i + t is X_l[i, (i & ~b) | t b],
@@ -12,6 +12,7 @@ column and X_{l+1}..X_q no zero row, the factorization is unique up to X_l -> D_
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -38,6 +39,19 @@ def _head(doc: dict) -> tuple[dict, dict, int, int, np.ndarray]:
     if perm is None or not np.array_equal(np.sort(perm), np.arange(n)):
         raise Malformed("perm must be 'identity', 'bitrev' or a permutation of 0..n-1")
     return claim, data, n, n.bit_length() - 1, perm
+
+
+def perm_label(value: Any, perm: np.ndarray) -> str:
+    """The permutation as a summary states it: its name, the list itself when short, else its
+    SHA-256 prefix (two summaries about one matrix then never hide different permutations)."""
+    n = len(perm)
+    for name, ref in (("identity", np.arange(n)), ("bitrev", bitrev(n))):
+        if value == name or np.array_equal(perm, ref):
+            return f"perm {name}"
+    if n <= 16:
+        return f"perm {perm.tolist()}"
+    digest = hashlib.sha256(",".join(map(str, perm.tolist())).encode("ascii")).hexdigest()[:16]
+    return f"explicit perm sha256:{digest}"
 
 
 def _nodes(obj: Any, out: set, depth: int = 0) -> tuple[int, int]:
@@ -191,7 +205,7 @@ def check_unique(doc: dict) -> str:
     require(lemma == nodes, "the split lemma is not shown at every node of the tree")
     missing = {"supports", "nondegenerate", "product"} - facts
     require(not missing, f"missing steps: {', '.join(sorted(missing))}")
-    return (f"the {name} matrix of size {n} (perm {claim['perm'] if isinstance(claim['perm'], str) else 'explicit'})"
+    return (f"the {name} matrix of size {n} ({perm_label(claim['perm'], perm)})"
             f" has a butterfly factorization unique up to diagonal scalings (tree of {len(nodes)} splits)")
 
 
@@ -220,5 +234,5 @@ def check_no_factorization(doc: dict) -> str:
             else:
                 raise Malformed(f"step kind {kind!r} does not belong here")
     require(witness is not None and (1, witness, L) in lemma, "needs a rank-two block and the split lemma of its split")
-    return (f"the {n}x{n} matrix has no butterfly factorization: a block of the split at level {witness} "
+    return (f"the {n}x{n} matrix has no butterfly factorization with {perm_label(claim['perm'], perm)}: a block of the split at level {witness} "
             "has rank >= 2 while every product of butterfly parts is rank one on it")

@@ -11,6 +11,7 @@ failure into an :class:`Outcome` ("valid", "invalid" or "malformed").
 
 from __future__ import annotations
 
+import contextvars
 import json
 import os
 import stat
@@ -32,6 +33,20 @@ JSON_MEMORY_FACTOR = 12
 
 #: claim kind -> handler(document) returning a one-line summary of what was proved.
 CLAIMS: dict[str, Callable[[dict], str]] = {}
+
+#: Optional progress display: an object with ``start(total_steps)`` and ``step(index)``, told
+#: when a certificate's steps are listed and as each step starts.  It never affects a verdict.
+progress_listener: contextvars.ContextVar[Optional[Any]] = contextvars.ContextVar("progress_listener", default=None)
+
+
+def _notify(method: str, value: int) -> None:
+    listener = progress_listener.get()
+    if listener is not None:
+        try:
+            getattr(listener, method)(value)
+        except Exception:  # a display problem must never change a verdict
+            pass
+
 
 # Exceptions a handler may raise on malformed data through Python or flint primitives.
 _DATA_ERRORS = (ValueError, ZeroDivisionError, TypeError, KeyError, IndexError, OverflowError)
@@ -65,6 +80,8 @@ class NotACertificate(Rejected):
 @contextmanager
 def at_step(index: Optional[int], kind: str) -> Iterator[None]:
     """Attribute any failure inside the block to step ``index`` of kind ``kind``."""
+    if index is not None:
+        _notify("step", index)
     try:
         yield
     except Rejected:
@@ -91,6 +108,7 @@ def steps_of(doc: dict) -> list[tuple[int, str, dict]]:
         if not isinstance(step, dict) or not isinstance(step.get("kind"), str):
             raise Rejected(k, "?", "a step must be an object with a string 'kind'")
         out.append((k, step["kind"], step))
+    _notify("start", len(out))
     return out
 
 

@@ -27,7 +27,7 @@ MAX_PRODUCT_WORK = 2 * 10**11
 
 
 def parse_field(name: Any) -> int:
-    """The conductor n of ``"QQ(zeta_n)"`` (1 for ``"QQ"``)."""
+    """The conductor n of ``"QQ(zeta_n)"`` (1 for ``"QQ"``; Q(zeta_1) = Q(zeta_2) = Q, so 1 for those too)."""
     if name == "QQ":
         return 1
     match = re.fullmatch(r"QQ\(zeta_([1-9][0-9]{0,5})\)", name, re.ASCII) if isinstance(name, str) else None
@@ -35,11 +35,12 @@ def parse_field(name: Any) -> int:
         raise Malformed(f"unknown field {str(name)[:40]!r}")
     n = int(match.group(1))
     totient(n)  # refuses conductors beyond the checker's cap
-    return n
+    return 1 if n <= 2 else n
 
 
 def field_name(n: int) -> str:
-    return "QQ" if n == 1 else f"QQ(zeta_{n})"
+    """The one name of Q(zeta_n): ``"QQ"`` for n = 1 and n = 2 (zeta_2 = -1), the same as the generators'."""
+    return "QQ" if n <= 2 else f"QQ(zeta_{n})"
 
 
 @dataclass

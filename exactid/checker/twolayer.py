@@ -1,6 +1,7 @@
-"""Two-layer sparse factorizations Z = X Y (docs/twolayer.md).  In a tight-count family every
+"""Two-layer sparse factorizations Z = X Y in a tight-count family (docs/twolayer.md): every
 factorization is an exact cover of Z's entries by r rank-one k x k' blocks: a unique cover
-means identifiable, two covers not identifiable, none no factorization."""
+means identifiable, two covers not identifiable, none no factorization.  Fixed supports are
+checked in :mod:`twolayer_fixed`."""
 
 from __future__ import annotations
 
@@ -9,16 +10,18 @@ import numpy as np
 from .arith import index_list, integer
 from .core import at_step, claim_handler, require, steps_of
 from .errors import Malformed
-from .matrices import decode, equal, field_name, product
+from .matrices import decode, field_name
 from .named import root_sum_terms
-from .supports import (RootSums, block, blocks_rank_one, candidates_mod_p, count_covers, is_exact_cover,
-                       spanning_tree, support)
+from .supports import RootSums, block, blocks_rank_one, candidates_mod_p, count_covers, is_exact_cover
+
+MAX_NAMED_SIZE = 2048
+
 
 def product_matrix(claim: dict, data: dict) -> RootSums:
     spec = claim.get("matrix")
     if isinstance(spec, dict):
         size = integer(spec.get("n"), "matrix.n")
-        require(1 <= size <= 2048, "named sizes beyond 2048 are outside the checker's limits")
+        require(1 <= size <= MAX_NAMED_SIZE, f"named sizes beyond {MAX_NAMED_SIZE} are outside the checker's limits")
         c, terms, den = root_sum_terms(spec.get("name"), size)
         return RootSums(c, np.stack([e for e, _ in terms]), np.stack([v for _, v in terms]), den)
     if spec == "data":
@@ -99,55 +102,3 @@ def check_family(doc: dict) -> str:
     require(len(searched) == 1, "the search did not find exactly one cover")
     require(all(b in rank_one for b in searched[0]), "a block of the unique cover is not proved rank one")
     return f"{what} is identifiable ({family}): unique exact cover by {r} rank-one blocks"
-
-
-@claim_handler("two_layer_fixed")
-def check_fixed(doc: dict) -> str:
-    """Disjoint supports or a recovery order with spanning trees; or a second pair (not identifiable)."""
-    claim, data = doc["claim"], doc.get("data")
-    if not isinstance(data, dict):
-        raise Malformed("'data' must be an object")
-    X, Y = decode(data.get("X"), "X"), decode(data.get("Y"), "Y")
-    require(X.cols == Y.rows and X.n == Y.n, "X and Y do not chain")
-    SX, SY, r = support(X), support(Y), X.cols
-    require(claim.get("shape") == [X.rows, r, Y.cols] and claim.get("field") == field_name(X.n),
-            "claim.shape or claim.field is not the pair's")
-    require(all(SX[:, i].any() and SY[i].any() for i in range(r)), "a component x_i y_i is zero (degenerate)")
-    blocks = [np.outer(SX[:, i], SY[i]) for i in range(r)]
-    verdict, active, second = claim.get("verdict"), list(range(r)), None
-
-    def component(A, B, t):
-        return product(A.submatrix(list(range(A.rows)), [t]), B.submatrix([t], list(range(B.cols))))
-
-    for idx, kind, step in steps_of(doc):
-        with at_step(idx, kind):
-            if kind == "pairwise_disjoint":
-                require(bool((sum(b.astype(np.int64) for b in blocks) <= 1).all()), "two rank-one supports overlap")
-                active = []
-            elif kind == "completable":
-                i = integer(step.get("component"), "component")
-                require(i in active, f"component {i} is not active")
-                observable = blocks[i] & ~np.any([blocks[j] for j in active if j != i] or [blocks[i] & False], axis=0)
-                spanning_tree(np.flatnonzero(SX[:, i]).tolist(), np.flatnonzero(SY[i]).tolist(),
-                              step.get("tree"), observable)
-                active.remove(i)
-            elif kind == "two_solutions":
-                X2, Y2 = decode(step.get("X"), "X2"), decode(step.get("Y"), "Y2")
-                require((X2.rows, X2.cols, Y2.rows, Y2.cols, X2.n) == (X.rows, r, r, Y.cols, X.n), "shapes differ")
-                require(not (support(X2) & ~SX).any() and not (support(Y2) & ~SY).any(),
-                        "the second pair leaves the supports")
-                require(equal(product(X2, Y2), product(X, Y)), "the products differ")
-                new = component(X2, Y2, index_list([step.get("new_component")], r, "new_component")[0])
-                require(not any(equal(new, component(X, Y, s)) for s in range(r)),
-                        "the named component also occurs in (X, Y)")
-                second = True
-            else:
-                raise Malformed(f"step kind {kind!r} does not belong in a fixed-support certificate")
-    where = f"the {X.rows}x{r} by {r}x{Y.cols} pair"
-    if verdict == "identifiable":
-        require(not active, f"components {active} were never recovered")
-        return f"{where} is identifiable for its fixed supports"
-    if verdict == "not_identifiable":
-        require(second is not None, "no second solution")
-        return f"{where} is not identifiable for its fixed supports: an inequivalent pair has the same product"
-    raise Malformed("claim.verdict must be identifiable or not_identifiable")

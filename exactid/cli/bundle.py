@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 
 from ..certify.bundle import regenerate
@@ -10,7 +11,8 @@ from .common import add_json_flag
 
 
 def register(sub, groups) -> None:
-    p = sub.add_parser("bundle", help="regenerate the bundled theorem certificates and re-check them")
+    p = sub.add_parser("bundle", help="regenerate the bundled theorem certificates and re-check them",
+                       description="Regenerate every bundled theorem certificate into DIR (deterministic bytes, atomic writes) and re-check each one with the independent checker.")
     p.add_argument("folder", nargs="?", default="proofs", metavar="DIR")
     p.add_argument("--only", metavar="TEXT", help="only certificates whose path contains TEXT")
     p.add_argument("--no-check", action="store_true", help="write without re-checking")
@@ -22,7 +24,7 @@ def run(args) -> int:
     start = time.perf_counter()
     if not args.json:
         print(f"Regenerating bundled certificates in {args.folder}/ and re-checking each one:")
-    records = regenerate(args.folder, args.only, check=not args.no_check, out=None if args.json else __import__("sys").stdout)
+    records = regenerate(args.folder, args.only, check=not args.no_check, out=None if args.json else sys.stdout)
     total = time.perf_counter() - start
     bad = [r for r in records if r.status not in ("valid", "written")]
     if args.json:

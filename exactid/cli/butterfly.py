@@ -14,65 +14,75 @@
 
 from __future__ import annotations
 
-import os
 import time
 
-import numpy as np
-
 from ..errors import InputError
-from ..io.files import write_json
-from .common import add_json_flag, emit, subgroup
+from ..io.arrays import load_npy
+from ..resources import MAX_BUTTERFLY_N
+from .common import (add_json_flag, add_output, emit, int_range, perm_spec, seed, subgroup, tolerance, tree_spec,
+                     write_certificate, write_output_bytes)
 
+CERTIFY_DESCRIPTION = (
+    "Exact hierarchical butterfly factorization of the DFT (with bit reversal), the Hadamard matrix or a product "
+    "of random rational butterfly factors (--matrix, --n), or of an explicit matrix (--input, --perm), with a "
+    "certificate: identifiable (unique up to diagonal scalings), no_factorization (a block of rank 2 or more), "
+    "or undecided when a rank-one block vanishes.")
 TREE_HELP = "tree of splits: balanced (default), left, right, or a nested JSON list such as '[[1,2],[3,4]]'"
 
 
 def register(sub, groups) -> None:
     certify = subgroup(sub, groups, "certify", "produce a certificate")
     p = certify.add_parser("butterfly", help="exact butterfly factorization with a uniqueness certificate",
-                           description=__doc__.split("\n\n")[1].split("- ``exactid factor")[0])
+                           description=CERTIFY_DESCRIPTION)
     p.add_argument("--matrix", choices=["dft", "hadamard", "random"], help="named matrix")
-    p.add_argument("--n", type=int, metavar="N", help="size N = 2^L")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="seed for --matrix random (default 0)")
+    p.add_argument("--n", type=butterfly_size, metavar="N", help=f"size N = 2^L, 2 <= N <= {MAX_BUTTERFLY_N}")
+    p.add_argument("--seed", type=seed, default=0, metavar="S", help="seed for --matrix random (default 0)")
     p.add_argument("--input", metavar="FILE", help="an explicit matrix (JSON, or integer .npy) instead of --matrix")
-    p.add_argument("--perm", default=None, metavar="P", help="with --input: bitrev, identity (default) or a JSON list")
-    p.add_argument("--tree", default="balanced", metavar="T", help=TREE_HELP)
-    p.add_argument("-o", "--output", metavar="OUT", help="write the certificate (.json or .json.gz)")
+    p.add_argument("--perm", type=perm_spec, default=None, metavar="P",
+                   help="with --input: bitrev, identity (default) or a JSON list")
+    p.add_argument("--tree", type=tree_spec, default="balanced", metavar="T", help=TREE_HELP)
+    add_output(p, "OUT", "write the certificate (.json or .json.gz)")
     add_json_flag(p)
     p.set_defaults(func=run_certify)
 
     factor = subgroup(sub, groups, "factor", "factorize a matrix (floating point)")
-    f = factor.add_parser("butterfly", help="float butterfly factorization of a .npy matrix")
+    f = factor.add_parser("butterfly", help="float butterfly factorization of a .npy matrix",
+                          description="Floating-point butterfly factorization (the same hierarchical algorithm with top singular pairs) of a square real or complex .npy matrix of size 2^L; writes the compact factors (.npz) and prints the relative error. Not certified.")
     f.add_argument("input", metavar="IN.npy", help="square real or complex matrix of size 2^L")
-    f.add_argument("--perm", default=None, metavar="P", help="bitrev, identity (default) or a JSON list")
-    f.add_argument("--tree", default="balanced", metavar="T", help=TREE_HELP)
-    f.add_argument("-o", "--output", metavar="OUT.npz", required=True, help="compact factors (.npz)")
+    f.add_argument("--perm", type=perm_spec, default=None, metavar="P", help="bitrev, identity (default) or a JSON list")
+    f.add_argument("--tree", type=tree_spec, default="balanced", metavar="T", help=TREE_HELP)
+    add_output(f, "OUT.npz", "compact factors (.npz)", required=True)
     add_json_flag(f)
     f.set_defaults(func=run_factor)
 
     crossval = subgroup(sub, groups, "crossval", "cross-validate a float result against the exact one")
-    c = crossval.add_parser("butterfly", help="compare float butterfly factors with the exact ones up to scalings")
+    c = crossval.add_parser("butterfly", help="compare float butterfly factors with the exact ones up to scalings",
+                            description="Compare float butterfly factors (.npz, or a pyfaust Faust) with the exact factors of the DFT or Hadamard matrix after diagonal alignment: equivalent or not_equivalent within the tolerance, with the largest deviation and the entries outside the supports.")
     c.add_argument("factors", metavar="FACTORS.npz")
     c.add_argument("--matrix", choices=["dft", "hadamard"], required=True)
-    c.add_argument("--n", type=int, metavar="N", required=True)
-    c.add_argument("--tol", type=float, default=1e-8, metavar="T",
+    c.add_argument("--n", type=butterfly_size, metavar="N", required=True)
+    c.add_argument("--tol", type=tolerance, default=1e-8, metavar="T",
                    help="tolerance on the aligned entrywise deviation (default 1e-8)")
     add_json_flag(c)
     c.set_defaults(func=run_crossval)
 
 
-def _perm_arg(text):
-    if text is None or text in ("bitrev", "identity"):
-        return text
-    import json
+def butterfly_size(text: str) -> int:
+    """--n: a power of two in 2..MAX_BUTTERFLY_N (the checker's limit)."""
+    import argparse
 
-    try:
-        return json.loads(text)
-    except ValueError:
-        raise InputError(f"--perm must be bitrev, identity or a JSON list, got {text!r}") from None
+    value = int_range(2, MAX_BUTTERFLY_N, "the butterfly size N")(text)
+    if value & (value - 1):
+        raise argparse.ArgumentTypeError(f"the butterfly size N must be a power of 2, got {value}")
+    return value
+
+
+def _perm_arg(value):
+    return value  # parsed and bounded at parse time by perm_spec
 
 
 def run_certify(args) -> int:
-    from ..certify.butterfly import certify_matrix, certify_named
+    from ..api.matrices import butterfly
 
     start = time.perf_counter()
     if (args.matrix is None) == (args.input is None):
@@ -82,51 +92,42 @@ def run_certify(args) -> int:
             raise InputError("--matrix needs --n N")
         if args.perm is not None:
             raise InputError("--perm applies to --input (dft uses bitrev, hadamard and random the identity)")
-        cert, result = certify_named(args.matrix, args.n, args.tree, args.seed)
+        res = butterfly(args.matrix, args.n, tree=args.tree, seed=args.seed)
         what = f"{args.matrix} matrix of size {args.n}"
     else:
         from ..io.matrices import load_matrix
 
         matrix = load_matrix(args.input)
-        cert, result = certify_matrix(matrix, _perm_arg(args.perm), args.tree)
+        res = butterfly(matrix, perm=_perm_arg(args.perm), tree=args.tree)
         what = f"{matrix.nrows}x{matrix.ncols} matrix {args.input}"
-    verdict = {"factorized": "identifiable", "no_factorization": "no_factorization"}.get(result.status, "undecided")
-    if cert is not None and args.output:
-        write_json(args.output, cert)
+    written = res.certificate is not None and args.output
+    if written:
+        write_certificate(args.output, res.certificate)
     seconds = time.perf_counter() - start
-    payload = {"verdict": verdict, "n": result.N, "tree": result.tree.to_json(), "seconds": round(seconds, 3)}
+    payload = {"verdict": res.verdict, "n": res.n, "tree": res.tree, "seconds": round(seconds, 3)}
     if args.matrix:
         payload["matrix"] = args.matrix
-    if cert is not None and args.output:
+    if written:
         payload["certificate"] = args.output
-    if result.reason:
-        payload["reason"] = result.reason
-    if verdict == "identifiable":
+    if res.details.reason:
+        payload["reason"] = res.details.reason
+    if res.verdict == "identifiable":
         text = f"identifiable: the {what} has a butterfly factorization unique up to diagonal scalings"
-    elif verdict == "no_factorization":
-        w = result.witness
-        text = (f"no_factorization: block {w.block} of the split at level {w.level} has a nonzero 2x2 minor "
-                f"(rows {list(w.rows)}, cols {list(w.cols)})")
     else:
-        text = f"undecided: {result.reason}"
-    if cert is not None and args.output:
+        text = f"{res.verdict}: {res.reason}"
+    if written:
         text += f"\ncertificate written to {args.output}"
     emit(args, payload, text + f" ({seconds:.2f} s)")
     return 0
 
 
 def run_factor(args) -> int:
-    from ..factorization.butterfly_float import factor_float, save_npz
+    from ..factorization.butterfly_float import factor_float, npz_bytes
 
     start = time.perf_counter()
-    if not os.path.exists(args.input):
-        raise InputError(f"no such file: {args.input}")
-    try:
-        matrix = np.load(args.input, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{args.input}: not a readable .npy file ({exc})") from None
+    matrix = load_npy(args.input)
     result = factor_float(matrix, _perm_arg(args.perm), args.tree)
-    save_npz(args.output, result)
+    write_output_bytes(args.output, npz_bytes(result))
     seconds = time.perf_counter() - start
     payload = {"verdict": "undecided", "reason": "floating-point factorization (not certified)",
                "relative_error": result.relative_error, "seconds": round(seconds, 3),
@@ -141,8 +142,6 @@ def run_crossval(args) -> int:
     from ..factorization.crossval import crossval_npz
 
     start = time.perf_counter()
-    if not os.path.exists(args.factors):
-        raise InputError(f"no such file: {args.factors}")
     report = crossval_npz(args.factors, args.matrix, args.n, args.tol)
     payload = report.as_dict()
     payload["seconds"] = round(time.perf_counter() - start, 3)

@@ -12,13 +12,15 @@ import json
 import sys
 import time
 
-from ..checker import check_paths
+from ..api.certificates import check_outcomes
 from .common import add_json_flag
 
 
 def register(sub, groups) -> None:
     p = sub.add_parser("check", help="verify certificate files or folders (recursively)",
-                       description="Verify exactid certificates (.json or .json.gz; folders recursively).")
+                       description="Verify exactid certificates (.json or .json.gz; folders recursively) with the "
+                                   "independent checker. Exit code 0 when every certificate is valid, 1 if one is "
+                                   "invalid, 2 if one is malformed.")
     p.add_argument("paths", nargs="+", metavar="PATH")
     add_json_flag(p)
     p.add_argument("--quiet", action="store_true", help="print only invalid certificates and the summary")
@@ -34,7 +36,7 @@ def run(args) -> int:
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")
     start = time.perf_counter()
-    outcomes = check_paths(args.paths)
+    outcomes = check_outcomes(args.paths)
     seconds = time.perf_counter() - start
     counts = {s: sum(o.status == s for o in outcomes) for s in ("valid", "invalid", "malformed")}
     code = exit_code(counts)

@@ -1,7 +1,10 @@
 """Entry point of the ``exactid`` console script.
 
-Exit codes: 0 decided or undecided answer (and, for ``check``, all certificates valid),
-1 an invalid certificate, 2 bad input (one-line message, never a traceback).
+Exit codes: 0 decided or undecided answer (and, for ``check``, all certificates valid; also
+when stdout is closed early, e.g. by ``| head``: the command stops quietly), 1 an invalid
+certificate, 2 bad input or a refused size (one line on stderr, and with ``--json`` a JSON
+object ``{"error": ..., "exit": 2}`` on stdout; never a traceback), 3 an internal error
+(a bug: please report it; ``EXACTID_DEBUG=1`` shows the traceback), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ import sys
 from typing import Optional, Sequence
 
 from .. import __version__
-from ..errors import ExactidError, InputError
-from .common import OneLineParser
+from ..errors import ExactidError
+from .common import OneLineParser, report_error, set_json_errors
+
 
 def command_modules() -> list[str]:
     """Every module of :mod:`exactid.cli` that defines ``register(subparsers, groups)``.
@@ -43,28 +47,51 @@ def build_parser() -> OneLineParser:
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def _silence_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null so that the final flush cannot fail."""
     try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout without a file descriptor (tests)
+        pass
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    set_json_errors("--json" in argv)
+    try:
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help, --version (0) and argument errors (2, already reported)
+            return int(exc.code or 0) if isinstance(exc.code, int) or exc.code is None else 2
         code = args.func(args)
-    except InputError as exc:
-        sys.stderr.write(f"exactid: error: {exc}\n")
-        return 2
-    except ExactidError as exc:
-        sys.stderr.write(f"exactid: error: {exc}\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away (| head): stop quietly
+        _silence_stdout()
+        return 0
+    except ExactidError as exc:  # InputError, ResourceError, DomainError, ...: bad input
+        report_error(str(exc))
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("exactid: interrupted\n")
         return 130
     except MemoryError:
-        sys.stderr.write("exactid: error: out of memory\n")
+        report_error("out of memory (the input is too large for the available memory)")
+        return 2
+    except OSError as exc:  # the environment: disk full, permissions, ...
+        report_error(f"{exc.strerror or exc}" + (f": {exc.filename}" if getattr(exc, "filename", None) else ""))
         return 2
     except Exception as exc:  # a bug: one line unless debugging is asked for
         if os.environ.get("EXACTID_DEBUG"):
             raise
-        sys.stderr.write(f"exactid: internal error: {type(exc).__name__}: {exc} (set EXACTID_DEBUG=1 for a traceback)\n")
+        message = " ".join(str(exc).split())[:200]
+        sys.stderr.write(f"exactid: internal error: {type(exc).__name__}: {message} "
+                         "(set EXACTID_DEBUG=1 for a traceback)\n")
         return 3
+    finally:
+        set_json_errors(False)
     return int(code or 0)
 
 

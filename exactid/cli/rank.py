@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import time
 
-from ..certify.rank import rank_certificate
-from ..io.files import write_json
+from ..api.matrices import rank
 from ..io.matrices import load_matrix
-from .common import add_json_flag, emit
+from .common import add_json_flag, add_output, emit, write_certificate
 
 
 def register(sub, groups) -> None:
-    p = sub.add_parser("rank", help="certified exact rank of a matrix (JSON or integer .npy)")
+    p = sub.add_parser("rank", help="certified exact rank of a matrix (JSON or integer .npy)",
+                       description="Certified exact rank of a matrix over Q or Q(zeta_n): a nonzero minor modulo a "
+                                   "prime proves the lower bound, verified kernel vectors the upper bound.")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("-o", "--output", metavar="CERT", help="write the rank certificate (.json or .json.gz)")
+    add_output(p, "CERT", "write the rank certificate (.json or .json.gz)")
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -21,15 +22,15 @@ def register(sub, groups) -> None:
 def run(args) -> int:
     start = time.perf_counter()
     matrix = load_matrix(args.file)
-    cert, result = rank_certificate(matrix)
+    result = rank(matrix)
     if args.output:
-        write_json(args.output, cert)
+        write_certificate(args.output, result.certificate)
     seconds = time.perf_counter() - start
-    payload = {"verdict": "decided", "rank": result.rank, "certified": result.certified,
-               "shape": list(matrix.shape), "field": matrix.field.name, "seconds": round(seconds, 3)}
+    payload = {"verdict": result.verdict, "rank": result.rank, "certified": result.verdict,
+               "shape": list(matrix.shape), "field": result.field, "seconds": round(seconds, 3)}
     if args.output:
         payload["certificate"] = args.output
-    text = f"{result} ({'certified exactly' if result.certified == 'exact' else 'lower bound certified'}; " \
-           f"{matrix.nrows}x{matrix.ncols} over {matrix.field.name}, {seconds:.2f} s)"
+    text = f"{result.details} ({'certified exactly' if result.verdict == 'exact' else 'lower bound certified'}; " \
+           f"{matrix.nrows}x{matrix.ncols} over {result.field}, {seconds:.2f} s)"
     emit(args, payload, text)
     return 0

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from ..errors import InputError
-from ..networks.symmetries import affine_symmetries
+from ..api.networks import symmetries
 from .common import add_json_flag, emit
 
 
 def register(sub, groups) -> None:
     p = sub.add_parser("symmetries", help="affine symmetries (A, B) with σ∘A = B∘σ of an activation",
-                       description="Names: relu, tanh, logistic, exp, hardtanh, identity, leaky_relu:P/Q; "
+                       description="The group of affine symmetries (A, B) with σ∘A = B∘σ of an activation σ. "
+                                   "Names: relu, tanh, logistic, exp, hardtanh, identity, leaky_relu:P/Q; "
                                    "or a SymPy expression in t, e.g. '2*tanh(t)+1'.")
     p.add_argument("activation", metavar="NAME_OR_EXPR")
     add_json_flag(p)
@@ -17,10 +17,11 @@ def register(sub, groups) -> None:
 
 
 def run(args) -> int:
-    group = affine_symmetries(args.activation)
+    res = symmetries(args.activation)
+    group = res.details
     payload = group.to_json()
-    payload["verdict"] = "decided" if group.status == "exact" else "undecided"
-    if group.status == "exact":
+    payload["verdict"] = res.verdict
+    if res.verdict == "exact":
         order = "finite, order %d" % len(group.families) if group.is_finite() else "infinite"
         lines = [f"affine symmetries of {group.activation.name} ({order}):"]
         if "ode" in payload:

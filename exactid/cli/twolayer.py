@@ -8,24 +8,34 @@ and X's column number) or, with ``--fixed-support``, the pair for its own suppor
 
 from __future__ import annotations
 
+import sys
 import time
 
 from ..errors import InputError
-from ..io.files import write_json
-from .common import add_json_flag, emit, subgroup
+from ..resources import MAX_NAMED_TWO_LAYER_N
+from .common import add_json_flag, add_output, emit, int_range, nonnegative_int, positive_int, sparsity, subgroup, write_certificate
+
+
+CERTIFY_DESCRIPTION = (
+    "Identifiability of a two-layer sparse factorization Z = X Y. Named products: --matrix NAME --n N "
+    "--x-col-sparsity K --y-row-sparsity K2 [--r R] (r defaults to the tight count N^2 / (K K2)). User data: "
+    "--x X.json --y Y.json decides the family of Z = X Y (K, K2 and r default to the largest column count of X, "
+    "the largest row count of Y and the number of columns of X) or, with --fixed-support, the pair for its own "
+    "supports.")
 
 
 def _add_options(p) -> None:
     p.add_argument("--matrix", metavar="NAME", help="named product: dft, dct2, dst2, dct4, hadamard")
-    p.add_argument("--n", type=int, metavar="N", help="size of the named matrix")
+    p.add_argument("--n", type=int_range(1, MAX_NAMED_TWO_LAYER_N, "the size N"), metavar="N",
+                   help=f"size of the named matrix (1..{MAX_NAMED_TWO_LAYER_N}, the checker's limit)")
     p.add_argument("--x", metavar="X.json", help="left factor X (matrix file)")
     p.add_argument("--y", metavar="Y.json", help="right factor Y (matrix file)")
     p.add_argument("--fixed-support", action="store_true", help="with --x/--y: decide for the fixed supports")
-    p.add_argument("--x-col-sparsity", type=int, metavar="K", help="at most K nonzeros per column of X")
-    p.add_argument("--y-row-sparsity", type=int, metavar="K2", help="at most K2 nonzeros per row of Y")
-    p.add_argument("--r", type=int, metavar="R", help="inner dimension (default: the tight count)")
+    p.add_argument("--x-col-sparsity", type=sparsity, metavar="K", help="at most K >= 1 nonzeros per column of X")
+    p.add_argument("--y-row-sparsity", type=sparsity, metavar="K2", help="at most K2 >= 1 nonzeros per row of Y")
+    p.add_argument("--r", type=positive_int, metavar="R", help="inner dimension (default: the tight count)")
     p.add_argument("--count", action="store_true", help="count all exact covers (can be slow)")
-    p.add_argument("--max-candidates", type=int, default=200_000, metavar="M",
+    p.add_argument("--max-candidates", type=nonnegative_int, default=200_000, metavar="M",
                    help="give up (undecided) beyond M candidate blocks (default 200000)")
     add_json_flag(p)
 
@@ -33,27 +43,27 @@ def _add_options(p) -> None:
 def register(sub, groups) -> None:
     certify = subgroup(sub, groups, "certify", "produce a certificate")
     p = certify.add_parser("two-layer", help="two-layer sparse factorization identifiability",
-                           description=__doc__.split("\n\n")[1])
+                           description=CERTIFY_DESCRIPTION)
     _add_options(p)
-    p.add_argument("-o", "--output", metavar="OUT", help="write the certificate (.json or .json.gz)")
+    add_output(p, "OUT", "write the certificate (.json or .json.gz)")
     p.set_defaults(func=run_certify)
     draw = subgroup(sub, groups, "draw", "draw pictures (needs the optional extra 'plot')")
-    d = draw.add_parser("two-layer", help="draw Z's support with the rank-one blocks (or fixed supports)")
+    d = draw.add_parser("two-layer", help="draw Z's support with the rank-one blocks (or fixed supports)",
+                        description="Draw the support of Z with the rank-one blocks of an exact cover, or the rank-one supports of fixed factors, to a PNG file (needs the optional extra plot).")
     _add_options(d)
-    d.add_argument("-o", "--output", metavar="FILE.png", required=True, help="picture to write")
+    add_output(d, "FILE.png", "picture to write", required=True)
     d.set_defaults(func=run_draw)
 
 
 def _decide(args):
-    """Returns (kind, result, certificate builder, data for pictures)."""
-    from ..certify.twolayer import family_certificate, fixed_certificate
-    from ..factorization.rootsums import RootSumMatrix, named_root_sums
-    from ..factorization.twolayer import decide_family
-    from ..supports import SparsityFamily
+    """The library's decision for the parsed arguments (a :class:`TwoLayerResult`)."""
+    from ..api.matrices import two_layer
+    from ..io.matrices import load_matrix
 
     named = args.matrix is not None
     if named == (args.x is not None or args.y is not None):
         raise InputError("give either --matrix NAME --n N or --x X.json --y Y.json")
+    sparsities = {"x_col_sparsity": args.x_col_sparsity, "y_row_sparsity": args.y_row_sparsity, "r": args.r}
     if named:
         if args.n is None:
             raise InputError("--matrix needs --n N")
@@ -61,58 +71,41 @@ def _decide(args):
             raise InputError("--fixed-support applies to --x/--y data")
         if args.x_col_sparsity is None or args.y_row_sparsity is None:
             raise InputError("--matrix needs --x-col-sparsity K and --y-row-sparsity K2")
-        Z, data = named_root_sums(args.matrix, args.n), None
-        k, kp = args.x_col_sparsity, args.y_row_sparsity
-        r = args.r if args.r is not None else max(1, args.n * args.n // (k * kp))
-    else:
-        from ..io.matrices import load_matrix
-        from ..supports import support_of
-
-        if args.x is None or args.y is None:
-            raise InputError("--x needs --y (and the reverse)")
-        X, Y = load_matrix(args.x), load_matrix(args.y)
-        if X.ncols != Y.nrows:
-            raise InputError(f"X is {X.nrows}x{X.ncols} and Y is {Y.nrows}x{Y.ncols}: inner dimensions differ")
-        if X.field != Y.field:
-            raise InputError(f"X is over {X.field.name} and Y over {Y.field.name}")
-        if args.fixed_support:
-            cert, result = fixed_certificate(X, Y)
-            return "fixed", result, cert, (support_of(X), support_of(Y))
-        data = X @ Y
-        Z = RootSumMatrix.from_exact(data)
-        k = args.x_col_sparsity or max(1, int(support_of(X).sum(axis=0).max()))
-        kp = args.y_row_sparsity or max(1, int(support_of(Y).sum(axis=1).max()))
-        r = args.r if args.r is not None else X.ncols
-    m, n = Z.shape
-    if k > m or kp > n or k < 1 or kp < 1 or r < 1:
-        raise InputError(f"sparsities must satisfy 1 <= K <= {m}, 1 <= K2 <= {n}, and r >= 1")
-    family = SparsityFamily(m, n, r, k, kp)
-    result = decide_family(Z, family, count=args.count, max_candidates=args.max_candidates)
-    cert, result = family_certificate(Z, family, result, data=data)
-    return "family", result, cert, Z.shape
+        return two_layer(args.matrix, n=args.n, family=sparsities, count=args.count,
+                         max_candidates=args.max_candidates)
+    if args.x is None or args.y is None:
+        raise InputError("--x needs --y (and the reverse)")
+    X, Y = load_matrix(args.x), load_matrix(args.y)
+    if args.fixed_support:
+        return two_layer(X=X, Y=Y, fixed_support=True)
+    overrides = {k: v for k, v in sparsities.items() if v is not None}
+    return two_layer(X=X, Y=Y, family=overrides or None, count=args.count, max_candidates=args.max_candidates)
 
 
 def run_certify(args) -> int:
     start = time.perf_counter()
-    kind, result, cert, _ = _decide(args)
+    res = _decide(args)
+    result, kind, cert = res.details, res.kind, res.certificate
     seconds = time.perf_counter() - start
-    payload = {"verdict": result.verdict, "reason": result.reason, "seconds": round(seconds, 3), "kind": kind}
+    payload = {"verdict": res.verdict, "reason": res.reason, "seconds": round(seconds, 3), "kind": kind}
     if kind == "family":
-        payload["candidates"] = len(result.candidates)
-        payload["r"] = result.family.r
-        if result.count is not None:
-            payload["covers"] = result.count
+        payload["candidates"] = res.candidates
+        payload["r"] = res.r
+        if res.covers is not None:
+            payload["covers"] = res.covers
     elif result.analysis is not None:  # support-level analysis of (supp X, supp Y)
         a = result.analysis
         payload["supports"] = {"disjoint": a.disjoint, "identical": a.identical, "nested": a.nested,
                                "intersecting": a.intersecting, "completable": a.completable,
-                               "order": a.order, "stuck": a.stuck, "verdict_for_all_pairs": a.verdict}
+                               "order": a.order, "stuck": a.stuck, "half_empty": a.half_empty,
+                               "shared": [[i, j, side] for i, j, side, _ in a.shared],
+                               "verdict_for_all_pairs": a.verdict}
     if args.output and cert is not None:
-        write_json(args.output, cert)
+        write_certificate(args.output, res.certificate)
         payload["certificate"] = args.output
-    text = f"{result.verdict}: {result.reason}"
-    if kind == "family" and result.count is not None:
-        text += f" ({result.count} exact cover{'s' if result.count != 1 else ''})"
+    text = f"{res.verdict}: {res.reason}"
+    if kind == "family" and res.covers is not None:
+        text += f" ({res.covers} exact cover{'s' if res.covers != 1 else ''})"
     if args.output:
         text += f"; certificate written to {args.output}" if cert is not None else "; no certificate (undecided)"
     emit(args, payload, text + f" [{seconds:.2f} s]")
@@ -123,12 +116,16 @@ def run_draw(args) -> int:
     from ..supports.draw import draw_cover, draw_overlaps, require_matplotlib
 
     require_matplotlib()  # fail fast, before any computation
-    kind, result, _, info = _decide(args)
+    res = _decide(args)
     title = f"{args.matrix}({args.n})" if args.matrix else "X Y"
-    if kind == "fixed":
-        draw_overlaps(info[0], info[1], args.output, f"{title}: {result.verdict}")
+    target = sys.stdout.buffer if args.output == "-" else args.output
+    if res.kind == "fixed":
+        from ..supports import support_of
+
+        X, Y = res.factors
+        draw_overlaps(support_of(X), support_of(Y), target, f"{title}: {res.verdict}")
     else:
-        blocks = result.covers[0] if result.covers else []
-        draw_cover(info, blocks, args.output, f"{title}: {result.verdict}")
-    emit(args, {"verdict": result.verdict, "picture": args.output}, f"{result.verdict}; picture written to {args.output}")
+        blocks = res.details.covers[0] if res.details.covers else []
+        draw_cover(res.shape, blocks, target, f"{title}: {res.verdict}")
+    emit(args, {"verdict": res.verdict, "picture": args.output}, f"{res.verdict}; picture written to {args.output}")
     return 0

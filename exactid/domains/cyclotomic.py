@@ -198,7 +198,11 @@ class CyclotomicField(Field):
 
     def __new__(cls, n: int):
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise InputError(f"the order n of Q(zeta_n) must be an integer >= 1, got {n!r}")
+            raise InputError(f"the order n of Q(zeta_n) must be an integer >= 1, got {str(n)[:40]}")
+        from ..resources import MAX_CONDUCTOR, refuse_above
+
+        # Phi_n and one power-basis element already hold about 2 n machine words
+        refuse_above(n, MAX_CONDUCTOR, "the conductor of Q(zeta_n)", 16 * n)
         return _field(n)
 
     @classmethod

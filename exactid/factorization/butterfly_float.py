@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import time
@@ -216,36 +217,56 @@ def _as_real(x: np.ndarray) -> np.ndarray:
     return x.view(np.float64) if np.iscomplexobj(x) else x
 
 
-def save_npz(path: str, result: FloatButterfly) -> None:
-    """Write the compact layout (see the module docstring) atomically."""
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.tmp{os.getpid()}.npz")
-    np.savez(tmp, format=np.array(NPZ_FORMAT), version=np.array(1), values=result.values,
+def npz_bytes(result: FloatButterfly) -> bytes:
+    """The compact layout (see the module docstring) as the bytes of an ``.npz`` archive."""
+    buffer = io.BytesIO()
+    np.savez(buffer, format=np.array(NPZ_FORMAT), version=np.array(1), values=result.values,
              perm=result.perm.astype(np.int64), tree=np.array(json.dumps(result.tree.to_json())),
              relative_error=np.array(result.relative_error))
-    os.replace(tmp, path)
+    return buffer.getvalue()
+
+
+def save_npz(path: str, result: FloatButterfly) -> None:
+    """Write the compact layout atomically (a temporary file and a rename; none is left on failure)."""
+    from ..io.files import atomic_write_bytes
+
+    atomic_write_bytes(path, npz_bytes(result))
 
 
 def load_npz(path: str) -> FloatButterfly:
     """Read a butterfly ``.npz``; ``.dense_factors()`` gives the factors as numpy arrays.
 
-    Raises ``InputError`` for a file that is not in the layout described above.
+    Raises ``InputError`` for a file that is not in the layout described above (through the
+    input layer :func:`exactid.io.arrays.load_npz`: no pickle, sizes checked first).
     """
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            if str(data["format"]) != NPZ_FORMAT or int(data["version"]) != 1:
-                raise InputError(f"{path}: not an exactid butterfly .npz (format/version)")
-            values, perm = np.array(data["values"]), np.array(data["perm"])
-            tree_json = json.loads(str(data["tree"]))
-            rel = float(data["relative_error"]) if "relative_error" in data else float("nan")
-    except (OSError, KeyError, ValueError) as exc:
-        raise InputError(f"{path}: cannot read a butterfly .npz ({type(exc).__name__}: {exc})") from None
-    if values.ndim != 3 or values.shape[2] != 2 or values.shape[1] != 1 << values.shape[0]:
+    from ..io.arrays import load_npz as read_archive
+    from ..io.files import parse_json
+
+    data = read_archive(path, required=("format", "version", "values", "perm", "tree"))
+    fmt, version = data["format"], data["version"]
+    if fmt.shape != () or fmt.dtype.kind != "U" or str(fmt) != NPZ_FORMAT \
+            or version.shape != () or version.dtype.kind not in "iu" or int(version) != 1:
+        raise InputError(f"{path}: not an exactid butterfly .npz (format/version)")
+    values, perm, tree_text = data["values"], data["perm"], data["tree"]
+    if values.dtype.kind not in "fc":
+        raise InputError(f"{path}: 'values' must be a real or complex float array, got dtype {values.dtype}")
+    if values.ndim != 3 or values.shape[2] != 2 or not 1 <= values.shape[0] <= 30 \
+            or values.shape[1] != 1 << values.shape[0]:
         raise InputError(f"{path}: 'values' must have shape (L, 2^L, 2), got {values.shape}")
+    if not np.all(np.isfinite(values)):
+        raise InputError(f"{path}: 'values' holds NaN or infinite entries")
+    if perm.dtype.kind not in "iu" or perm.ndim != 1:
+        raise InputError(f"{path}: 'perm' must be a 1-d integer array")
+    if tree_text.shape != () or tree_text.dtype.kind != "U":
+        raise InputError(f"{path}: 'tree' must be a JSON string")
+    tree_json = parse_json(str(tree_text).encode("utf-8"), f"{path}: tree")
+    rel = float("nan")
+    if "relative_error" in data and data["relative_error"].shape == () and data["relative_error"].dtype.kind == "f":
+        rel = float(data["relative_error"])
     N = values.shape[1]
-    perm = resolve_perm(perm, N)
+    perm = resolve_perm(perm.astype(np.int64), N)
     tree = make_tree(tree_json, values.shape[0])
-    return FloatButterfly(values, perm, tree, rel)
+    return FloatButterfly(np.array(values), perm, tree, rel)
 
 
 def load_factors(path: str) -> tuple[list[np.ndarray], np.ndarray]:

@@ -1,4 +1,4 @@
-"""Two-layer sparse factorization identifiability (Z = X @ Y), DESIGN §3.
+"""Two-layer sparse factorization identifiability (Z = X @ Y), docs/design.md, section 3.
 
 Two decision procedures:
 
@@ -195,7 +195,7 @@ def decide_family(Z: RootSumMatrix, family: SparsityFamily, count: bool = False,
     m, n = Z.shape
     if (family.m, family.n) != (m, n):
         raise InputError(f"the family is for {family.m}x{family.n} products, Z is {m}x{n}")
-    k, kp, r = family.x_col, family.y_row, family.r
+    k, kp, r = family.x_col_sparsity, family.y_row_sparsity, family.r
     timings: dict = {}
     t0 = time.perf_counter()
     red = reduction_for(Z.conductor)

@@ -2,8 +2,9 @@
 
 ``rank_profile(A, p)`` returns the rank of ``A mod p`` and the rows and columns of a nonzero
 r x r minor (a certificate of rank >= r over Q when A is the reduction of a rational matrix).
-This is the interface of :mod:`exactid.linalg.modular` (float64-BLAS PLUQ); until that module
-is available the same interface is served by ``flint.nmod_mat`` (two eliminations: pivot
+For primes up to :data:`PRIME_MAX` this is :func:`exactid.linalg.modular.rank_profile`
+(float64-BLAS elimination, one pass, with its own progress on stderr); larger primes (older
+certificates used primes near 2^30) go through ``flint.nmod_mat`` (two eliminations: pivot
 columns of A, then independent rows of those columns), correct but slower.
 """
 
@@ -17,12 +18,7 @@ import numpy as np
 from ..domains.finite import is_prime
 from ..progress import progress
 
-try:  # the BLAS-speed elimination, when present
-    from ..linalg.modular import PRIME_MAX, rank_profile as _fast_rank_profile  # type: ignore
-except ImportError:  # pragma: no cover - depends on the installed modules
-    _fast_rank_profile = None
-    #: Largest prime the elimination accepts (the PLUQ range; the flint fallback takes any word-size p).
-    PRIME_MAX = 1 << 21
+from ..linalg.modular import PRIME_MAX, rank_profile as _fast_rank_profile
 
 
 class RankProfile(NamedTuple):
@@ -66,12 +62,11 @@ def rank_profile(A: np.ndarray, p: int, show_progress: Optional[bool] = None) ->
     >>> rank_profile(np.array([[1, 2, 3], [2, 4, 6], [0, 0, 1]]), 101)
     RankProfile(rank=2, rows=[0, 2], cols=[0, 2])
     """
-    with progress(1, f"elimination mod p of a {A.shape[0]}x{A.shape[1]} matrix", show_progress) as bar:
-        if _fast_rank_profile is not None:
-            prof = _fast_rank_profile(A, p)
-            out = RankProfile(int(prof.rank), [int(i) for i in prof.rows], [int(j) for j in prof.cols])
-        else:
-            out = _nmod_rank_profile(A, p)
+    if p <= PRIME_MAX:
+        prof = _fast_rank_profile(A, p)
+        return RankProfile(int(prof.rank), [int(i) for i in prof.rows], [int(j) for j in prof.cols])
+    with progress(1, f"elimination mod p of a {A.shape[0]}x{A.shape[1]} matrix (nmod_mat)", show_progress) as bar:
+        out = _nmod_rank_profile(A, p)
         bar.update(1)
     return out
 

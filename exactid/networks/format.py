@@ -1,4 +1,4 @@
-"""The network file format shared by every network command.
+"""The network type shared by every network command, and exactid's JSON network format.
 
 ``{"activation": "relu" | "tanh" | "logistic" | ..., "layers": [{"W": [[...]], "b": [...]}, ...]}``
 with W of shape (out, in); numbers are JSON integers, strings "p/q", or floats (converted
@@ -9,6 +9,10 @@ Optional, per layer: ``"W_mask"`` (rows of 0/1, the shape of W) and ``"b_mask"``
 bias) mark which parameters are free (1) and which are fixed at zero (0), for masked or sparse
 layers; a layer without ``"b"`` has no bias (all biases fixed at 0).  A fixed entry must be 0.
 Files without masks mean every parameter is free.
+
+Other file formats (ONNX, scikit-learn, PyTorch, ``.npz``; samples from ``.npy``, ``.npz``,
+``.csv``) live in :mod:`exactid.networks.formats`; :func:`load_network` and
+:func:`load_samples` here dispatch to it, so every command reads every format.
 """
 
 from __future__ import annotations
@@ -97,24 +101,102 @@ class Network:
                 )
         if not weights:
             raise InputError("a network needs at least one layer")
-        if not isinstance(activation, str) or not activation:
+        if not isinstance(activation, str) or not activation.strip():
             raise InputError("'activation' must be a non-empty string")
-        return cls(activation, weights, biases)
+        from .formats.common import normalize_activation
+
+        return cls(normalize_activation(activation), weights, biases)
 
     @classmethod
-    def from_numpy(cls, activation: str, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray],
+    def from_numpy(cls, weights: Any, biases: Any, activation: Any = None,
                    denominator: int | None = None) -> "Network":
-        """From float arrays: exact conversion, or rounding to multiples of 1/denominator."""
-        def conv(x: float) -> Any:
-            if denominator is None:
-                return float(x)
-            return flint.fmpq(int(round(float(x) * denominator)), denominator)
+        """From numeric arrays ``weights[l]`` (out x in) and ``biases[l]``: floats are converted
+        exactly (or rounded to multiples of ``1/denominator`` when it is given).
 
-        layers = [([[conv(x) for x in row] for row in np.atleast_2d(w)], [conv(x) for x in np.ravel(b)])
-                  for w, b in zip(weights, biases)]
-        return cls.from_lists(activation, layers)
+        The older argument order ``from_numpy(activation, weights, biases)`` is also accepted.
 
-    def to_json(self) -> dict:
+        >>> Network.from_numpy([np.array([[0.5, 1.0]])], [np.array([0.25])], "relu").to_json()
+        {'activation': 'relu', 'layers': [{'W': [['1/2', 1]], 'b': ['1/4']}]}
+        """
+        if isinstance(weights, str):  # legacy order (activation, weights, biases)
+            weights, biases, activation = biases, activation, weights
+        if activation is None:
+            raise InputError("from_numpy needs the activation")
+        from .formats.common import exact_column, exact_matrix
+
+        weights, biases = list(weights), list(biases)
+        if len(weights) != len(biases):
+            raise InputError(f"{len(weights)} weight matrices but {len(biases)} bias vectors")
+        ws, bs = [], []
+        for index, (w, b) in enumerate(zip(weights, biases)):
+            w, b = np.atleast_2d(np.asarray(w)), np.ravel(np.asarray(b))
+            if denominator is not None:
+                w = _round_to(w, denominator, f"layer {index} W")
+                b = _round_to(b, denominator, f"layer {index} b")
+                ws.append(flint.fmpq_mat(w.shape[0], w.shape[1], [flint.fmpq(int(v), denominator) for v in w.ravel()]))
+                bs.append(flint.fmpq_mat(b.shape[0], 1, [flint.fmpq(int(v), denominator) for v in b]))
+            else:
+                ws.append(exact_matrix(w, f"layer {index} W"))
+                bs.append(exact_column(b, f"layer {index} b"))
+        return cls.from_matrices(activation, ws, bs)
+
+    @classmethod
+    def from_matrices(cls, activation: Any, weights: Sequence[flint.fmpq_mat],
+                      biases: Sequence[flint.fmpq_mat]) -> "Network":
+        """From exact matrices (out x in) and bias columns, checking that the shapes chain and
+        normalizing the activation name."""
+        from .formats.common import normalize_activation
+
+        weights, biases = list(weights), list(biases)
+        if not weights:
+            raise InputError("a network needs at least one layer")
+        if len(weights) != len(biases):
+            raise InputError(f"{len(weights)} weight matrices but {len(biases)} bias vectors")
+        for index, (w, b) in enumerate(zip(weights, biases)):
+            if b.ncols() != 1 or b.nrows() != w.nrows():
+                raise ShapeError(f"layer {index}: W has {w.nrows()} rows but b has {b.nrows()} entries")
+            if index and w.ncols() != weights[index - 1].nrows():
+                raise ShapeError(f"layer {index}: W has {w.ncols()} columns, previous layer has "
+                                 f"{weights[index - 1].nrows()} outputs")
+        return cls(normalize_activation(activation), weights, biases)
+
+    @classmethod
+    def from_onnx(cls, path_or_model: Any, leaky_relu_slope: Any = None) -> "Network":
+        """Read an ONNX model (a path, bytes, or an ``onnx.ModelProto``); see
+        :mod:`exactid.networks.formats.onnx` for the supported graphs."""
+        from .formats.onnx import network_from_onnx
+
+        return network_from_onnx(path_or_model, leaky_relu_slope=leaky_relu_slope)
+
+    @classmethod
+    def from_sklearn(cls, estimator: Any) -> "Network":
+        """A fitted scikit-learn ``MLPClassifier``/``MLPRegressor``; the outputs are the logits."""
+        from .formats.sklearn import network_from_sklearn
+
+        return network_from_sklearn(estimator)
+
+    @classmethod
+    def from_torch(cls, module_or_path: Any, activation: Any = None, leaky_relu_slope: Any = None) -> "Network":
+        """A ``torch.nn.Sequential`` of ``Linear`` layers and activations, or a file saved with
+        ``torch.save`` (read with ``weights_only=True``); see :mod:`exactid.networks.formats.torch`."""
+        from .formats.torch import network_from_torch
+
+        return network_from_torch(module_or_path, activation=activation, leaky_relu_slope=leaky_relu_slope)
+
+    def to_onnx(self, path: Any = None) -> Any:
+        """The network as an ``onnx.ModelProto`` (float64 weights, refused unless every
+        parameter is a float64); written atomically to ``path`` when given."""
+        from .formats.onnx import network_to_onnx, save_onnx
+
+        if path is not None:
+            save_onnx(path, self)
+        return network_to_onnx(self)
+
+    def to_json(self, path: Any = None) -> dict:
+        """exactid's JSON form (a dict); also written (canonical, atomic) to ``path`` when given."""
+        if path is not None:
+            write_json(path, self.to_json())
+
         def enc(q: flint.fmpq) -> Any:
             return int(q.p) if q.q == 1 else f"{q.p}/{q.q}"
 
@@ -128,10 +210,21 @@ class Network:
         return {"activation": self.activation, "layers": layers}
 
     def to_numpy(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        ws = [np.array([[float(w[i, j].p) / float(w[i, j].q) for j in range(w.ncols())] for i in range(w.nrows())])
-              for w in self.weights]
-        bs = [np.array([float(b[i, 0].p) / float(b[i, 0].q) for i in range(b.nrows())]) for b in self.biases]
-        return ws, bs
+        """float64 weights and biases, each the float nearest to the exact value."""
+        def conv(m: flint.fmpq_mat) -> np.ndarray:
+            return np.array([_nearest_float(q) for q in m.entries()], dtype=np.float64).reshape(m.nrows(), m.ncols())
+
+        return [conv(w) for w in self.weights], [conv(b).ravel() for b in self.biases]
+
+
+def _nearest_float(q: flint.fmpq) -> float:
+    return int(q.p) / int(q.q)  # Python's int / int is correctly rounded
+
+
+def _round_to(a: np.ndarray, denominator: int, what: str) -> np.ndarray:
+    if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
+        raise InputError(f"{what}: not a finite number")
+    return np.rint(np.asarray(a, dtype=np.float64) * denominator).astype(np.int64)
 
 
 def random_rational_network(activation: str, widths: Sequence[int], seed: int) -> Network:
@@ -202,12 +295,18 @@ def network_from_json(obj: Any, source: str = "network") -> Network:
         raise type(exc)(f"{source}: {exc}") from None
 
 
-def load_network(path: str) -> Network:
-    return network_from_json(read_json(path), str(path))
+def load_network(path: str, **options: Any) -> Network:
+    """Read a network file of any supported format (see :func:`exactid.networks.formats.load_network`)."""
+    from .formats import load_network as load
+
+    return load(path, **options)
 
 
 def save_network(path: str, network: Network) -> None:
-    write_json(path, network.to_json())
+    """Write ``network`` as JSON (``.json``/``.json.gz``), ONNX (``.onnx``) or ``.npz``, atomically."""
+    from .formats import save_network as save
+
+    save(path, network)
 
 
 def samples_from_json(obj: Any, source: str = "samples") -> flint.fmpq_mat:
@@ -217,5 +316,10 @@ def samples_from_json(obj: Any, source: str = "samples") -> flint.fmpq_mat:
     return _matrix(obj["X"], f"{source}: X")
 
 
-def load_samples(path: str) -> flint.fmpq_mat:
-    return samples_from_json(read_json(path), str(path))
+def load_samples(path: str, width: int | None = None) -> flint.fmpq_mat:
+    """Samples, one row each, from ``.json``/``.json.gz`` (``{"X": ...}``), ``.npy``, ``.npz``
+    (key ``X`` or the only array) or ``.csv``; ``width`` (the network's input width) is
+    checked when given.  See :mod:`exactid.networks.formats.samples`."""
+    from .formats.samples import load_samples as load
+
+    return load(path, width=width)

@@ -6,7 +6,7 @@ shift), so moving ``ŷ`` along one axis ``eₖ`` changes only neuron ``k``.  At 
 
 * every gradient entry ``i ≠ k`` equals ``(Σ_l û_l c_l)ᵢ``: a combination of the second-layer
   entangled weights ``û_l`` (in ``ŷ`` coordinates), which therefore span the gradients once
-  entry ``k`` is masked — a rank-``m₂`` completion problem (:func:`.masked_als`), with a gap;
+  entry ``k`` is masked — a rank-``m₂`` completion problem (:func:`.masked_low_rank`), with a gap;
 * entry ``k`` is the same combination times ``σ'(sₖt + bₖ)/σ'(bₖ)``, and so is row ``k`` of the
   Hessian (see below): these ratios give the first-layer scales and shifts exactly
   (:func:`solve_scale_shift`);
@@ -28,7 +28,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from ..errors import InputError
-from .completion import MaskedLowRank, masked_als
+from .completion import MaskedLowRank, masked_low_rank
 from .hessians import finite_difference_hessians
 from .network import activation_functions
 from .rank_one import RankOneCandidates, rank_one_candidates
@@ -180,7 +180,7 @@ def recover_inner_layers(f: Callable[[np.ndarray], np.ndarray], first_layer: np.
     mask = np.ones_like(rows, dtype=bool)
     moved = row_axes >= 0
     mask[np.nonzero(moved)[0], row_axes[moved]] = False
-    fit = masked_als(rows, mask, m2, seed=seed)
+    fit = masked_low_rank(rows, mask, m2, seed=seed)
     basis = np.linalg.qr(fit.right.T)[0]  # (m1, m2)
 
     design, iu = _offdiag_design(basis)

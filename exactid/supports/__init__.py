@@ -10,12 +10,14 @@ from exactid.supports.supports import (
     block_diagonal_support,
     butterfly_support,
     butterfly_supports,
+    family_of_factors,
     fixed_support,
     kronecker_sparse_support,
     log2_exact,
     partial_product_support,
     support_of,
     support_to_string,
+    tight_family,
 )
 
 __all__ = [
@@ -24,10 +26,12 @@ __all__ = [
     "block_diagonal_support",
     "butterfly_support",
     "butterfly_supports",
+    "family_of_factors",
     "fixed_support",
     "kronecker_sparse_support",
     "log2_exact",
     "partial_product_support",
     "support_of",
     "support_to_string",
+    "tight_family",
 ]

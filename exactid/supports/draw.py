@@ -6,6 +6,8 @@ matplotlib is an optional extra (``pip install exactid[plot]``); without it
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 
 from ..errors import InputError
@@ -49,8 +51,17 @@ def _label_image(labels: np.ndarray, path: str, title: str, legend: str, last_bl
     ax.set_xticks([])
     ax.set_yticks([])
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    try:
+        if hasattr(path, "write"):  # a binary stream, e.g. stdout for '-o -'
+            fig.savefig(path, format="png", dpi=100)
+        else:  # rendered in memory, then written atomically: no partial picture on failure
+            from ..io.files import atomic_write_bytes
+
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png", dpi=100)
+            atomic_write_bytes(path, buffer.getvalue())
+    finally:
+        plt.close(fig)
 
 
 def draw_cover(shape: tuple[int, int], blocks: list, path: str, title: str = "") -> None:

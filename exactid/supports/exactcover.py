@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Iterable, Optional, Sequence
 
 from ..errors import InputError
+from ..progress import progress
 
 __all__ = ["exact_covers", "count_exact_covers"]
 
@@ -57,14 +58,27 @@ def exact_covers(universe: int, blocks: Sequence[Iterable[int]], limit: Optional
                     if f != e:
                         cover_of[f].add(other)
 
+    with progress(universe, "exact cover search") as bar:
+        _search(universe, cover_of, select, deselect, found, limit, bar)
+    return found
+
+
+def _search(universe: int, cover_of: dict, select, deselect, found: list, limit: Optional[int], bar) -> None:
+    """The backtracking loop; ``bar`` shows the most elements covered so far and the covers found."""
+    deepest = 0
     # Each frame: (choices for the branching element, next index, selected block, undo data).
     frames: list[list] = []
     chosen: list[int] = []
     descend = True
     while True:
         if descend:
+            covered = universe - len(cover_of)
+            if covered > deepest:
+                bar.update(covered - deepest)
+                deepest = covered
             if not cover_of:
                 found.append(sorted(chosen))
+                bar.set_postfix_str(f"{len(found)} cover{'s' if len(found) != 1 else ''}")
                 if limit is not None and len(found) >= limit:
                     break
                 descend = False
@@ -87,8 +101,6 @@ def exact_covers(universe: int, blocks: Sequence[Iterable[int]], limit: Optional
         frame[2], frame[3] = b, select(b)
         chosen.append(b)
         descend = True
-    # Restore nothing: the structures are local to this call.
-    return found
 
 
 def _fewest_choices(cover_of: dict) -> int:

@@ -5,7 +5,7 @@ matrix may be nonzero.  A *constraint class* for a two-layer factorization
 ``Z = X @ Y`` is either a fixed pair of supports ``(S_X, S_Y)`` or a sparsity
 family (:class:`SparsityFamily`).
 
-Butterfly supports (N = 2**L) follow DESIGN §3::
+Butterfly supports (N = 2**L) follow docs/design.md, section 3::
 
     S_l = I_{2^{l-1}} ⊗ 1_{2×2} ⊗ I_{N/2^l},           l = 1..L
     S_p ⋯ S_q = I_{2^{p-1}} ⊗ 1_{2^{q-p+1}} ⊗ I_{N/2^q}
@@ -21,6 +21,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
@@ -38,6 +39,8 @@ __all__ = [
     "log2_exact",
     "SparsityFamily",
     "support_to_string",
+    "tight_family",
+    "family_of_factors",
 ]
 
 
@@ -167,7 +170,7 @@ def partial_product_support(N: int, p: int, q: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class SparsityFamily:
-    """Family "X has ≤ ``x_col`` nonzeros per column, Y ≤ ``y_row`` per row, inner dim ``r``".
+    """Family "X has ≤ ``x_col_sparsity`` nonzeros per column, Y ≤ ``y_row_sparsity`` per row, inner dim ``r``".
 
     Parameters
     ----------
@@ -175,7 +178,7 @@ class SparsityFamily:
         Shape of the product ``Z`` (m×n); X is m×r and Y is r×n.
     r : int
         Inner dimension.
-    x_col, y_row : int
+    x_col_sparsity, y_row_sparsity : int
         Maximal number of nonzeros per column of X and per row of Y.
 
     >>> SparsityFamily(4, 4, 4, 2, 2).tight_count()
@@ -185,30 +188,75 @@ class SparsityFamily:
     m: int
     n: int
     r: int
-    x_col: int
-    y_row: int
+    x_col_sparsity: int
+    y_row_sparsity: int
 
     def __post_init__(self) -> None:
-        for name in ("m", "n", "r", "x_col", "y_row"):
+        for name in ("m", "n", "r", "x_col_sparsity", "y_row_sparsity"):
             v = getattr(self, name)
             if not isinstance(v, (int, np.integer)) or v < 1:
                 raise InputError(f"SparsityFamily: {name} must be a positive integer, got {v!r}")
-        if self.x_col > self.m:
-            raise InputError(f"column sparsity {self.x_col} exceeds the number of rows {self.m}")
-        if self.y_row > self.n:
-            raise InputError(f"row sparsity {self.y_row} exceeds the number of columns {self.n}")
+        if self.x_col_sparsity > self.m:
+            raise InputError(f"column sparsity {self.x_col_sparsity} exceeds the number of rows {self.m}")
+        if self.y_row_sparsity > self.n:
+            raise InputError(f"row sparsity {self.y_row_sparsity} exceeds the number of columns {self.n}")
 
     def tight_count(self) -> int:
         """The largest number of entries a member's product can have: ``r·k·k'``."""
-        return self.r * self.x_col * self.y_row
+        return self.r * self.x_col_sparsity * self.y_row_sparsity
 
     def contains_supports(self, sx: np.ndarray, sy: np.ndarray) -> bool:
         """Whether supports of shapes (m, r), (r, n) respect the per-column/per-row bounds."""
         sx = as_support(sx)
         sy = as_support(sy)
         return (sx.shape == (self.m, self.r) and sy.shape == (self.r, self.n)
-                and bool((sx.sum(axis=0) <= self.x_col).all())
-                and bool((sy.sum(axis=1) <= self.y_row).all()))
+                and bool((sx.sum(axis=0) <= self.x_col_sparsity).all())
+                and bool((sy.sum(axis=1) <= self.y_row_sparsity).all()))
+
+
+def tight_family(m: int, n: int, x_col_sparsity: int, y_row_sparsity: int, r: Optional[int] = None) -> SparsityFamily:
+    """The family for an ``m x n`` product; ``r`` defaults to the tight count ``m n / (k k')``.
+
+    With that ``r`` a product without zero entries needs exactly ``r`` disjoint ``k x k'``
+    blocks, the case the exact-cover decision settles.
+
+    >>> tight_family(8, 8, 4, 2).r
+    8
+    """
+    _check_sparsities(m, n, x_col_sparsity, y_row_sparsity, r)
+    if r is None:
+        r = max(1, (m * n) // (x_col_sparsity * y_row_sparsity))
+    return SparsityFamily(m, n, r, x_col_sparsity, y_row_sparsity)
+
+
+def family_of_factors(sx: np.ndarray, sy: np.ndarray, x_col_sparsity: Optional[int] = None,
+                      y_row_sparsity: Optional[int] = None, r: Optional[int] = None) -> SparsityFamily:
+    """The smallest family holding supports ``sx`` (m x r) and ``sy`` (r x n), unless overridden.
+
+    Defaults: ``x_col_sparsity`` = the largest column count of ``sx``, ``y_row_sparsity`` =
+    the largest row count of ``sy``, ``r`` = the number of columns of ``sx``.
+
+    >>> f = family_of_factors(np.eye(4, 2), np.ones((2, 3)))
+    >>> (f.m, f.n, f.r, f.x_col_sparsity, f.y_row_sparsity)
+    (4, 3, 2, 1, 3)
+    """
+    sx, sy = as_support(sx), as_support(sy)
+    if sx.shape[1] != sy.shape[0]:
+        raise ShapeError(f"X is {sx.shape[0]}x{sx.shape[1]} and Y is {sy.shape[0]}x{sy.shape[1]}: inner dimensions differ")
+    k = x_col_sparsity or max(1, int(sx.sum(axis=0).max()))
+    kp = y_row_sparsity or max(1, int(sy.sum(axis=1).max()))
+    r = r if r is not None else sx.shape[1]
+    _check_sparsities(sx.shape[0], sy.shape[1], k, kp, r)
+    return SparsityFamily(sx.shape[0], sy.shape[1], r, k, kp)
+
+
+def _check_sparsities(m: int, n: int, k: int, kp: int, r: Optional[int]) -> None:
+    for name, v in (("x_col_sparsity", k), ("y_row_sparsity", kp)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise InputError(f"{name} must be an integer, got {v!r}")
+    if not (1 <= k <= m and 1 <= kp <= n) or (r is not None and r < 1):
+        raise InputError(f"sparsities must satisfy 1 <= x_col_sparsity <= {m}, 1 <= y_row_sparsity <= {n}, "
+                         "and r >= 1")
 
 
 def support_to_string(mask: np.ndarray) -> str:

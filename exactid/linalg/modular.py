@@ -1,0 +1,421 @@
+"""Rank-revealing elimination modulo word-size primes at the speed of float64 matrix products.
+
+Entries are kept as balanced residues (``|a| <= p/2``, plus at most 2 after a reduction)
+in float64 arrays.  Every product of two residues is below ``2^40`` for ``p < 2^21``, so a
+dot product of up to ``KMAX`` terms stays below ``2^53`` and BLAS computes it exactly; longer
+inner dimensions are split into chunks, each followed by a reduction.  A reduction is
+``a - p * rint(a / p)`` with ``1 / p`` precomputed (exact: every operand is an integer below
+``2^53`` and the quotient is off by at most one).
+
+The elimination is recursive on rows in the manner of FFLAS-FFPACK: eliminate the top half,
+solve a unit triangular system for the multipliers of the bottom half (recursive, by matrix
+products), update the bottom half by one product, and eliminate what is left of it.  Rows
+are taken in order, and each row's pivot is the first column where the row, reduced by all
+earlier pivot rows, is nonzero.  That pivot is the first column on which the row becomes
+independent of the rows above it, so the pivot rows are the row rank profile, the pivot
+columns are the column rank profile, and the minor on both is nonzero: one elimination gives
+the rank and a nonzero ``r x r`` minor.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+
+import flint
+import numpy as np
+
+from ..errors import InputError, ShapeError
+from ..progress import progress
+from ..resources import ensure_fits
+
+#: Largest supported prime: residues of 20 bits, products of 40 bits, exact sums of 8191 of them.
+PRIME_MAX = 2097143  # the largest prime below 2^21
+#: Exact float64 integers.
+_EXACT = float(1 << 53)
+#: Leaf sizes of the recursions (rows eliminated one by one; triangular blocks inverted).
+_LEAF_ROWS = 32
+_LEAF_TRIANGLE = 64
+#: Inputs with at least this many entries show progress on an interactive stderr.
+_PROGRESS_ENTRIES = 4_000_000
+#: Cap on the inner dimension of one exact product (lowered by tests to exercise the chunking).
+_KMAX_CAP = 1 << 30
+#: Entries of the buffer that receives one block of a product (32 MiB).
+_BLOCK_ENTRIES = 1 << 22
+
+
+@dataclass(frozen=True)
+class RankProfile:
+    """Rank modulo p with the rows and columns of a nonzero ``rank x rank`` minor.
+
+    ``rows`` is the row rank profile (the lexicographically first independent rows) and
+    ``cols`` the column rank profile, both increasing.
+    """
+
+    rank: int
+    rows: tuple[int, ...]
+    cols: tuple[int, ...]
+
+
+def _is_prime(p: int) -> bool:
+    return p >= 2 and bool(flint.fmpz(p).is_prime())
+
+
+def iter_modular_primes(n: int = 1) -> Iterator[int]:
+    """Primes ``p <= PRIME_MAX`` with ``p = 1 (mod n)``, largest first.
+
+    For ``n > 1`` these primes split completely in Q(zeta_n).
+
+    >>> next(iter_modular_primes()) == PRIME_MAX
+    True
+    >>> next(iter_modular_primes(8)) % 8
+    1
+    """
+    if not isinstance(n, int) or n < 1:
+        raise InputError(f"n must be a positive integer, got {n!r}")
+    t = (PRIME_MAX - 1) // n
+    while t > 0:
+        p = 1 + n * t
+        if _is_prime(p):
+            yield p
+        t -= 1
+
+
+def modular_primes(count: int = 1, n: int = 1) -> list[int]:
+    """The ``count`` largest primes ``p <= PRIME_MAX`` with ``p = 1 (mod n)``, decreasing.
+
+    Deterministic: the same arguments give the same list.
+
+    >>> modular_primes(2)
+    [2097143, 2097133]
+    >>> all(p % 5 == 1 for p in modular_primes(3, n=5))
+    True
+    """
+    out = []
+    for p in iter_modular_primes(n):
+        if len(out) == count:
+            break
+        out.append(p)
+    if len(out) < count:
+        raise InputError(f"fewer than {count} primes = 1 mod {n} are at most {PRIME_MAX}")
+    return out
+
+
+def default_prime() -> int:
+    """The prime used when none is given (``PRIME_MAX``).
+
+    >>> default_prime()
+    2097143
+    """
+    return PRIME_MAX
+
+
+def _check_prime(p) -> int:
+    if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, np.integer)):
+        raise InputError(f"the modulus must be an integer prime, got {p!r}")
+    p = int(p)
+    if not 2 <= p <= PRIME_MAX or not _is_prime(p):
+        raise InputError(f"the modulus must be a prime in [2, {PRIME_MAX}], got {p}")
+    return p
+
+
+class _Field:
+    """Constants of F_p for the float64 arithmetic.
+
+    A reduction of an integer ``|a| <= xmax`` returns ``|r| <= bound`` with ``r = a (mod p)``:
+    the computed quotient ``a * (1/p)`` is off from ``a / p`` by at most ``xmax * 2^-52 / p``,
+    so ``|r| <= p/2 + min(2, p/4) < p`` and a zero residue is exactly 0.
+    """
+
+    def __init__(self, p: int):
+        self.p = p
+        self.fp = float(p)
+        self.pinv = 1.0 / p
+        self.xmax = min(_EXACT, float(p) * 2.0**50)
+        self.bound = math.floor(p / 2 + min(2.0, p / 4))
+        b = float(self.bound)
+        self.kmax = max(1, min(_KMAX_CAP, int((self.xmax - b) // (b * b))))
+        self._buffer = np.empty(0)
+
+    def reduce(self, a: np.ndarray, tmp: np.ndarray | None = None) -> None:
+        """Reduce ``a`` (integers, ``|a| <= xmax``) in place to residues ``|a| <= bound``."""
+        if tmp is None or tmp.shape != a.shape:
+            tmp = np.empty(a.shape)
+        np.multiply(a, self.pinv, out=tmp)
+        np.rint(tmp, out=tmp)
+        tmp *= self.fp
+        a -= tmp
+
+    def scratch(self, rows: int, cols: int) -> np.ndarray:
+        """A reusable ``rows x cols`` buffer (allocated once: fresh pages are slow to fault in)."""
+        if self._buffer.size < rows * cols:
+            self._buffer = np.empty(rows * cols)
+        return self._buffer[:rows * cols].reshape(rows, cols)
+
+    def mulsub(self, c: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
+        """``c <- c - a @ b (mod p)`` in place, exactly (chunks of the inner dimension).
+
+        Rows go by blocks so that the product's buffer stays small and is reused.
+        """
+        (m, k), n = a.shape, c.shape[1]
+        if k == 0 or c.size == 0:
+            return
+        step = max(512, _BLOCK_ENTRIES // max(n, 1))
+        for s in range(0, k, self.kmax):
+            a_s, b_s = a[:, s:s + self.kmax], b[s:s + self.kmax]
+            for i in range(0, m, step):
+                e = min(m, i + step)
+                tmp = self.scratch(e - i, n)
+                np.matmul(a_s[i:e], b_s, out=tmp)
+                block = c[i:e]
+                block -= tmp
+                self.reduce(block, tmp)
+
+    def inverse(self, x: float) -> float:
+        """Balanced inverse of a nonzero residue."""
+        inv = pow(int(x) % self.p, -1, self.p)
+        return float(inv - self.p if inv > self.p // 2 else inv)
+
+
+def _to_residues(A, F: _Field, what: str = "matrix") -> np.ndarray:
+    """Residues of an integer array (or float64 array of integers) as float64, ``|r| <= F.bound``."""
+    if not isinstance(A, np.ndarray):
+        raise InputError(f"{what}: expected a numpy array, got {type(A).__name__}")
+    if A.ndim != 2:
+        raise ShapeError(f"{what}: expected a 2-D array, got {A.ndim} dimensions")
+    ensure_fits(8 * A.size * 3 + 8 * A.size, f"an elimination mod p of a {A.shape[0]}x{A.shape[1]} matrix")
+    p, kind = F.p, A.dtype.kind
+    if kind == "b":
+        return A.astype(np.float64)
+    if kind in "iu" and A.size and int(A.max()) <= F.xmax and int(A.min()) >= -F.xmax:
+        out = A.astype(np.float64)  # exact: integers below 2^53
+        F.reduce(out)
+        return out
+    if kind in "iu":
+        out = np.remainder(A, p).astype(np.float64)
+    elif kind == "f":
+        if A.dtype != np.float64:
+            A = A.astype(np.float64)
+        if not np.isfinite(A).all() or not (A == np.rint(A)).all():
+            raise InputError(f"{what}: a float array must hold integers only")
+        out = np.fmod(A, float(p))  # exact for floats
+    elif kind == "O":
+        if not all(isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in A.flat):
+            raise InputError(f"{what}: an object array must hold Python integers")
+        out = np.array([int(x) % p for x in A.flat], dtype=np.float64).reshape(A.shape)
+    else:
+        raise InputError(f"{what}: unsupported dtype {A.dtype}")
+    out[out > p // 2] -= p
+    out[out < -(p // 2)] += p
+    return np.ascontiguousarray(out)
+
+
+def _unit_upper_inverse(T: np.ndarray, F: _Field) -> np.ndarray:
+    """Inverse mod p of a small unit upper triangular ``T = I - M``: (I + M)(I + M^2)(I + M^4)..."""
+    r = T.shape[0]
+    eye = np.eye(r)
+    M = eye - T
+    inv, power, span = eye + M, M, 2
+    while span < r:  # M is nilpotent: M^r = 0
+        power = power @ power
+        F.reduce(power)
+        inv = inv + inv @ power
+        F.reduce(inv)
+        span *= 2
+    return inv
+
+
+def _solve_unit_upper(B: np.ndarray, T: np.ndarray, F: _Field) -> None:
+    """Overwrite ``B`` with X such that ``X @ T = B (mod p)``, T unit upper triangular."""
+    r = T.shape[0]
+    if r == 0 or B.shape[0] == 0:
+        return
+    if r <= _LEAF_TRIANGLE:
+        X = F.scratch(*B.shape)
+        np.matmul(B, _unit_upper_inverse(T, F), out=X)
+        F.reduce(X)
+        B[...] = X
+        return
+    h = r // 2
+    _solve_unit_upper(B[:, :h], T[:h, :h], F)
+    F.mulsub(B[:, h:], B[:, :h], T[:h, h:])
+    _solve_unit_upper(B[:, h:], T[h:, h:], F)
+
+
+class _Elimination:
+    def __init__(self, F: _Field, bar):
+        self.F = F
+        self.bar = bar
+
+    def leaf(self, W: np.ndarray) -> tuple[list[int], list[int], np.ndarray]:
+        """Row by row: reduce each row by the leaf's earlier pivot rows, pivot at its first nonzero."""
+        F = self.F
+        m, n = W.shape
+        U = np.empty((min(m, n), n))
+        Tinv = np.empty((min(m, n), min(m, n)))  # inverse of U[:, pivots], unit upper triangular
+        rows: list[int] = []
+        cols: list[int] = []
+        for i in range(m):
+            row = W[i]
+            k = len(cols)
+            if k == n:
+                break
+            if k:
+                x = row[cols] @ Tinv[:k, :k]
+                F.reduce(x)
+                row = row - x @ U[:k]
+                F.reduce(row)
+            nz = np.flatnonzero(row)
+            if nz.size == 0:
+                continue
+            j = int(nz[0])
+            row = row * F.inverse(row[j])
+            F.reduce(row)
+            if k:  # border the inverse: [[T, t], [0, 1]]^-1 = [[T^-1, -T^-1 t], [0, 1]]
+                t = -(Tinv[:k, :k] @ U[:k, j])
+                F.reduce(t)
+                Tinv[:k, k] = t
+            Tinv[k, :k] = 0.0
+            Tinv[k, k] = 1.0
+            U[k] = row
+            rows.append(i)
+            cols.append(j)
+        self.bar.update(m)
+        return rows, cols, U[:len(cols)].take(cols + _complement(cols, n), axis=1)
+
+    def run(self, W: np.ndarray, need_v: bool = True) -> tuple[list[int], list[int], np.ndarray | None]:
+        """Pivot rows (increasing), their pivot columns and (if ``need_v``) the normalized pivot rows.
+
+        The pivot rows are returned with their columns in the order ``cols`` + the other
+        columns increasing, as ``V = [T | F]`` with T unit upper triangular.  ``W`` is overwritten.
+        """
+        m, n = W.shape
+        if m == 0 or n == 0:
+            self.bar.update(m)
+            return [], [], np.zeros((0, n))
+        if m <= _LEAF_ROWS:
+            return self.leaf(W)
+        m1 = m // 2
+        rows1, cols1, V1 = self.run(W[:m1])
+        r1 = len(cols1)
+        if r1 == n:  # every column has a pivot: the rows below are dependent
+            self.bar.update(m - m1)
+            return rows1, cols1, V1
+        if r1 == 0:
+            rows2, cols2, V2 = self.run(W[m1:], need_v)
+            return [m1 + i for i in rows2], cols2, V2
+        free1 = _complement(cols1, n)
+        Wp = W[m1:].take(cols1 + free1, axis=1)
+        X, rest = Wp[:, :r1], Wp[:, r1:]
+        _solve_unit_upper(X, V1[:, :r1], self.F)  # multipliers: X @ T1 = W2[:, cols1]
+        self.F.mulsub(rest, X, V1[:, r1:])  # the bottom rows reduced by the top pivot rows
+        del X
+        rows2, cols2, V2 = self.run(rest, need_v)
+        del rest, Wp
+        rows = rows1 + [m1 + i for i in rows2]
+        cols = cols1 + [free1[c] for c in cols2]
+        if not need_v:
+            return rows, cols, None
+        r2 = len(cols2)
+        V = np.empty((r1 + r2, n))
+        V[:r1, :r1] = V1[:, :r1]
+        V[:r1, r1:] = V1[:, r1:].take(cols2 + _complement(cols2, n - r1), axis=1) if r2 else V1[:, r1:]
+        V[r1:, :r1] = 0.0
+        V[r1:, r1:] = V2
+        return rows, cols, V
+
+
+def _complement(cols: list[int], n: int) -> list[int]:
+    """The indices in range(n) that are not in ``cols``, increasing."""
+    taken = np.zeros(n, dtype=bool)
+    taken[cols] = True
+    return np.flatnonzero(~taken).tolist()
+
+
+def _eliminate(W: np.ndarray, F: _Field, desc: str) -> tuple[list[int], list[int]]:
+    m, n = W.shape
+    show = None if W.size >= _PROGRESS_ENTRIES else False
+    with progress(m, desc, enabled=show) as bar:
+        rows, cols, _ = _Elimination(F, bar).run(W, need_v=False)
+    return rows, cols
+
+
+def rank_profile(A: np.ndarray, p: int) -> RankProfile:
+    """Rank of ``A`` modulo the prime ``p`` with its row and column rank profiles.
+
+    Parameters
+    ----------
+    A : numpy.ndarray
+        2-D array of integers (any integer dtype; float64 arrays holding integers and
+        object arrays of Python integers are accepted).  Entries are reduced modulo p.
+    p : int
+        A prime with ``2 <= p <= PRIME_MAX``.
+
+    Returns
+    -------
+    RankProfile
+        ``rank`` and the increasing ``rows`` and ``cols`` of a minor nonzero modulo p.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> A = np.array([[0, 0, 0], [0, 2, 4], [0, 1, 2], [1, 0, 5]])
+    >>> rank_profile(A, 7)
+    RankProfile(rank=2, rows=(1, 3), cols=(0, 1))
+    """
+    F = _Field(_check_prime(p))
+    rows, cols = _eliminate(_to_residues(A, F), F, "elimination mod p")
+    return RankProfile(len(rows), tuple(rows), tuple(sorted(cols)))
+
+
+def rank_mod_p(A: np.ndarray, p: int) -> int:
+    """Rank of ``A`` modulo the prime ``p`` (see :func:`rank_profile`).
+
+    >>> import numpy as np
+    >>> rank_mod_p(np.array([[1, 2], [3, 6]]), 11), rank_mod_p(np.array([[1, 2], [3, 7]]), 11)
+    (1, 2)
+    """
+    return rank_profile(A, p).rank
+
+
+def _index_tuple(indices: Sequence[int], size: int, what: str) -> list[int]:
+    try:
+        out = [int(i) for i in indices]
+    except (TypeError, ValueError):
+        raise InputError(f"{what}: expected a sequence of integers") from None
+    if any(not 0 <= i < size for i in out):
+        raise InputError(f"{what}: indices must lie in [0, {size})")
+    if len(set(out)) != len(out):
+        raise InputError(f"{what}: repeated index")
+    return out
+
+
+def minor_nonzero_mod_p(A: np.ndarray, rows: Sequence[int], cols: Sequence[int], p: int) -> bool:
+    """Whether the minor of ``A`` on ``rows`` and ``cols`` is nonzero modulo ``p``.
+
+    ``rows`` and ``cols`` must have the same length; the empty minor is 1.
+
+    >>> import numpy as np
+    >>> A = np.array([[1, 2, 3], [2, 4, 7]])
+    >>> minor_nonzero_mod_p(A, [0, 1], [0, 1], 5), minor_nonzero_mod_p(A, [0, 1], [0, 2], 5)
+    (False, True)
+    """
+    p = _check_prime(p)
+    if not isinstance(A, np.ndarray) or A.ndim != 2:
+        raise ShapeError("minor_nonzero_mod_p: expected a 2-D numpy array")
+    r = _index_tuple(rows, A.shape[0], "rows")
+    c = _index_tuple(cols, A.shape[1], "cols")
+    if len(r) != len(c):
+        raise ShapeError(f"a minor needs as many rows as columns, got {len(r)} and {len(c)}")
+    if not r:
+        return True
+    F = _Field(p)
+    got, _ = _eliminate(_to_residues(A[np.ix_(r, c)], F, "minor"), F, "minor mod p")
+    return len(got) == len(r)
+
+
+__all__ = [
+    "PRIME_MAX", "RankProfile", "default_prime", "iter_modular_primes", "minor_nonzero_mod_p",
+    "modular_primes", "rank_mod_p", "rank_profile",
+]

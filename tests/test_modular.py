@@ -1,0 +1,200 @@
+"""Elimination modulo p with float64 products, against python-flint's nmod_mat."""
+
+from __future__ import annotations
+
+import flint
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import exactid.linalg.modular as modular
+from exactid.errors import InputError
+from exactid.linalg.modular import (
+    PRIME_MAX, RankProfile, default_prime, minor_nonzero_mod_p, modular_primes, rank_mod_p, rank_profile,
+)
+
+PRIMES = [2, 3, 7, 251, 65537, 1048573, 2097133, PRIME_MAX]
+
+
+def nmod(A: np.ndarray, p: int) -> flint.nmod_mat:
+    m, n = A.shape
+    return flint.nmod_mat(m, n, [int(x) % p for x in A.ravel().tolist()], p)
+
+
+def oracle_rank(A: np.ndarray, p: int) -> int:
+    return nmod(A, p).rank() if A.size else 0
+
+
+def check_profile(A: np.ndarray, p: int, prof: RankProfile) -> None:
+    """The rank is nmod_mat's and the claimed minor is nonzero mod p."""
+    r = oracle_rank(A, p)
+    assert prof.rank == r == len(prof.rows) == len(prof.cols)
+    assert list(prof.rows) == sorted(set(prof.rows)) and list(prof.cols) == sorted(set(prof.cols))
+    if r:
+        sub = A[np.ix_(prof.rows, prof.cols)]
+        assert int(nmod(sub, p).det()) != 0
+
+
+def greedy_profile(A: np.ndarray, p: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Row and column rank profiles by prefix ranks (brute force)."""
+    def first_independent(M):
+        out, prev = [], 0
+        for i in range(M.shape[0]):
+            r = oracle_rank(M[:i + 1], p)
+            if r > prev:
+                out.append(i)
+            prev = r
+        return tuple(out)
+    return first_independent(A), first_independent(A.T)
+
+
+def random_matrix(rng: np.random.Generator, p: int) -> np.ndarray:
+    """Full, rank-deficient (thin factors), tall, wide, with zero or repeated rows/columns."""
+    kind = rng.integers(0, 8)
+    m, n = (int(x) for x in rng.integers(1, 40, 2))
+    if kind == 1:
+        m = int(rng.integers(40, 120))  # tall
+    if kind == 2:
+        n = int(rng.integers(40, 120))  # wide
+    if kind in (3, 4, 5):
+        k = int(rng.integers(0, min(m, n) + 1))
+        A = rng.integers(-p, p, (m, k)) @ rng.integers(-3, 4, (k, n))
+    elif kind == 6:
+        A = rng.integers(-1, 2, (m, n)) * (rng.random((m, n)) < 0.15)  # sparse
+    else:
+        A = rng.integers(-(1 << 40), 1 << 40, (m, n))
+    if kind == 4:
+        A[:, rng.integers(0, n, max(1, n // 3))] = 0
+        A[rng.integers(0, m, max(1, m // 4))] = 0
+    if kind == 5 and m > 1:
+        A[rng.integers(0, m, m // 2)] = A[rng.integers(0, m)]  # duplicated rows
+    return A
+
+
+@pytest.fixture(params=["default", "tiny-blocks"])
+def blocks(request, monkeypatch):
+    """Default leaf sizes, and tiny ones that send small inputs through every recursive path."""
+    if request.param == "tiny-blocks":
+        monkeypatch.setattr(modular, "_LEAF_ROWS", 2)
+        monkeypatch.setattr(modular, "_LEAF_TRIANGLE", 1)
+        monkeypatch.setattr(modular, "_KMAX_CAP", 3)
+    return request.param
+
+
+def test_random_matrices_against_nmod_mat(blocks):
+    rng = np.random.default_rng(12)
+    for trial in range(700):
+        p = PRIMES[trial % len(PRIMES)]
+        A = random_matrix(rng, p)
+        check_profile(A, p, rank_profile(A, p))
+
+
+def test_profiles_are_the_rank_profiles(blocks):
+    rng = np.random.default_rng(5)
+    for trial in range(150):
+        p = PRIMES[trial % 4 + 1]
+        m, n = (int(x) for x in rng.integers(1, 9, 2))
+        k = int(rng.integers(0, min(m, n) + 1))
+        A = rng.integers(-2, 3, (m, k)) @ rng.integers(-2, 3, (k, n)) * (rng.random((m, n)) < 0.8)
+        prof = rank_profile(A, p)
+        assert (prof.rows, prof.cols) == greedy_profile(A, p)
+
+
+def test_recursion_on_larger_rank_deficient_matrices(blocks):
+    rng = np.random.default_rng(3)
+    for m, n, k in [(300, 200, 150), (150, 310, 140), (260, 260, 259), (200, 200, 200), (129, 65, 65)]:
+        p = PRIME_MAX if m % 2 else 65537
+        A = rng.integers(-50, 50, (m, k)) @ rng.integers(-50, 50, (k, n))
+        A[:, 7] = 0
+        check_profile(A, p, rank_profile(A, p))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 12), st.integers(1, 12), st.sampled_from(PRIMES), st.integers(0, 2**32 - 1),
+)
+def test_hypothesis_against_nmod_mat(m, n, p, seed):
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(0, min(m, n) + 1))
+    A = rng.integers(-p, p + 1, (m, k)) @ rng.integers(-2, 3, (k, n))
+    prof = rank_profile(A, p)
+    check_profile(A, p, prof)
+    assert (prof.rows, prof.cols) == greedy_profile(A, p)
+    assert rank_mod_p(A, p) == prof.rank
+
+
+@pytest.mark.parametrize("p", [3, 65537, PRIME_MAX])
+def test_special_shapes(p):
+    cases = {
+        "all-zero": np.zeros((5, 7), dtype=np.int64),
+        "identity": np.eye(40, dtype=np.int64),
+        "single-row": np.array([[0, 0, 3, 1]]),
+        "single-column": np.array([[0], [0], [5]]),
+        "one-entry": np.array([[p]]),
+        "duplicated-rows": np.array([[1, 2, 3]] * 6),
+        "anti-identity": np.eye(70, dtype=np.int64)[::-1],
+        "empty": np.zeros((0, 4), dtype=np.int64),
+        "no-columns": np.zeros((3, 0), dtype=np.int64),
+    }
+    expected = {"all-zero": 0, "identity": 40, "single-row": 1, "single-column": 1, "one-entry": 0,
+                "duplicated-rows": 1, "anti-identity": 70, "empty": 0, "no-columns": 0}
+    for name, A in cases.items():
+        prof = rank_profile(A, p)
+        assert prof.rank == expected[name], name
+        check_profile(A, p, prof)
+    assert rank_profile(np.array([[0, 0, 2, 1]]), p) == RankProfile(1, (0,), (2,))
+
+
+def test_minor_nonzero_against_nmod_det(blocks):
+    rng = np.random.default_rng(8)
+    for trial in range(400):
+        p = PRIMES[trial % len(PRIMES)]
+        A = random_matrix(rng, p)
+        m, n = A.shape
+        r = int(rng.integers(0, min(m, n) + 1))
+        rows = sorted(rng.choice(m, r, replace=False).tolist())
+        cols = rng.choice(n, r, replace=False).tolist()  # any order: the determinant's sign does not matter
+        expected = r == 0 or int(nmod(A[np.ix_(rows, cols)], p).det()) != 0
+        assert minor_nonzero_mod_p(A, rows, cols, p) == expected
+
+
+def test_dtypes_and_reduction():
+    p = 65537
+    A = np.array([[2**62 + 5, -(2**62)], [3, 2**40]], dtype=np.int64)
+    expected = oracle_rank(A, p)
+    for B in (A, A.astype(object) * (1 << 80), A.astype(np.float64)):
+        assert rank_mod_p(B, p) == oracle_rank(np.array(B, dtype=object), p)
+    assert rank_mod_p(A, p) == expected
+    assert rank_mod_p(np.array([[p, 2 * p], [1, 1]], dtype=np.uint64), p) == 1
+    assert rank_mod_p(np.array([[255, 1], [1, 255]], dtype=np.uint8), 2) == 1
+    assert rank_mod_p(np.array([[254, 2], [4, 8]], dtype=np.uint8), 2) == 0
+    assert rank_mod_p(np.array([[1e300, 1.0], [0.0, 1.0]]), PRIME_MAX) == oracle_rank(
+        np.array([[int(1e300), 1], [0, 1]], dtype=object), PRIME_MAX)
+
+
+def test_bad_input_is_refused():
+    A = np.eye(3, dtype=np.int64)
+    for p in (1, 4, PRIME_MAX + 2, 2**31 - 1, 2.0, True):
+        with pytest.raises(InputError):
+            rank_profile(A, p)
+    for B in (np.zeros((2, 2, 2), dtype=int), np.array([[0.5]]), np.array([[np.nan]]), [[1, 2]],
+              np.array([["a"]]), np.array([[1.5j]])):
+        with pytest.raises(InputError):
+            rank_profile(B, 7)
+    with pytest.raises(InputError):
+        minor_nonzero_mod_p(A, [0, 1], [0], 7)
+    with pytest.raises(InputError):
+        minor_nonzero_mod_p(A, [0, 3], [0, 1], 7)
+    with pytest.raises(InputError):
+        minor_nonzero_mod_p(A, [0, 0], [0, 1], 7)
+
+
+def test_primes_in_range():
+    assert default_prime() == PRIME_MAX and flint.fmpz(PRIME_MAX).is_prime()
+    assert not any(flint.fmpz(q).is_prime() for q in range(PRIME_MAX + 1, 1 << 21))
+    ps = modular_primes(5)
+    assert ps == sorted(ps, reverse=True) and all(flint.fmpz(q).is_prime() for q in ps)
+    for n in (1, 3, 8, 12, 210):
+        qs = modular_primes(3, n=n)
+        assert all(q % n == 1 % n and q <= PRIME_MAX and flint.fmpz(q).is_prime() for q in qs)
+        assert qs == modular_primes(3, n=n)
