@@ -158,7 +158,7 @@ def funcdim_distribution(widths: Sequence[int], n: int, seeds: int, scale: float
 
     >>> out = funcdim_distribution([2, 3, 1], 30, 2, denominator=64)
     >>> sorted(out["distribution"].items())
-    [('10', 2)]
+    [('10', 1), ('7', 1)]
     """
     from .relu import random_network, random_samples
 

@@ -167,8 +167,8 @@ def analyze(net: Network, X: Any, prime: Optional[int] = None, show_progress: Op
     Examples
     --------
     >>> from exactid.networks.format import Network
-    >>> net = Network.from_lists("relu", [([[1], [-1]], [0, 1]), ([[1, 1]], [0])])
-    >>> rep = analyze(net, [[1], [-2], [2]])   # relu(x) + relu(1 - x) from three samples
+    >>> net = Network.from_lists("relu", [([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
+    >>> rep = analyze(net, [[1], [-1], [2]])   # |x| from three samples
     >>> rep.verdict, rep.rank, rep.r_a, rep.d_minus_h
     ('not_identifiable', 3, 3, 5)
     """
