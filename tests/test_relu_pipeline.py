@@ -361,3 +361,23 @@ def test_masked_network_analysis_and_certificate():
     bad["claim"]["d"] = net.num_parameters
     with pytest.raises(Rejected):
         check_document(bad)
+
+
+def test_docs_digits_worked_example(tmp_path, monkeypatch, capsys):
+    """The worked example of docs/relu.md runs as written and prints what the docs show."""
+    import re
+    from pathlib import Path
+
+    from exactid.cli.main import main
+    pytest.importorskip("sklearn")
+    text = (Path(__file__).resolve().parents[1] / "docs" / "relu.md").read_text(encoding="utf-8")
+    section = text.split("## Worked example", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    console = re.search(r"```console\n(.*?)```", section, re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "docs/relu.md", "exec"), {})  # the documentation's own code, not user input
+    expected = console.split("$ ")[1].splitlines()[1:]
+    assert main(["certify", "relu", "--net", "digits.onnx", "--samples", "digits_X.npy", "-o", "digits-cert.json"]) == 0
+    assert capsys.readouterr().out.splitlines() == expected
+    assert main(["check", "digits-cert.json"]) == 0
+    assert "VALID" in capsys.readouterr().out
