@@ -29,7 +29,8 @@ from ..resources import ensure_fits
 from .constancy import _Params
 from .elimination import rank_profile, usable_prime
 from .format import Network
-from .local_identifiability import EXACT_RANK_ENTRIES, JacobianMinor, _minor, gram_matrix_exact, jacobian_over_q
+from .local_identifiability import (EXACT_RANK_ENTRIES, JacobianMinor, _minor, gram_matrix_exact, gram_rank_mod_p,
+                                   jacobian_over_q)
 from .relu_forward import ExactForward, KinkError, exact_forward, jacobian_bytes, jacobian_mod_p
 
 
@@ -137,9 +138,13 @@ def functional_dimension(net: Network, X: Any, show_progress: Optional[bool] = N
         result.status = "exact"
         return result
     t = time.perf_counter()
-    gram = certified_rank(gram_matrix_exact(fwd))
+    K = gram_matrix_exact(fwd)
+    if K.den % p == 0 or k * gram_rank_mod_p(K, p) < result.upper_bound:
+        gram = certified_rank(K)  # R_A might be the better upper bound: its exact rank is worth it
+    else:
+        gram = None  # R_A >= k rank_p(K) >= the structural bound: no use
     seconds["gram_rank"] = time.perf_counter() - t
-    if gram.certified == "exact" and k * gram.rank <= result.upper_bound:
+    if gram is not None and gram.certified == "exact" and k * gram.rank <= result.upper_bound:
         result.upper_bound, result.upper_bound_reason = k * gram.rank, "R_A = k rank K"
         if prof.rank == result.upper_bound:
             result.status = "exact"

@@ -138,6 +138,12 @@ def gram_matrix_exact(fwd: ExactForward) -> ExactMatrix:
     return ExactMatrix(QQ, num.reshape(1, n, n), dX * dX * c ** (2 * H))
 
 
+def gram_rank_mod_p(K: ExactMatrix, p: int) -> int:
+    """rank K mod p, a lower bound of rank K (K's denominator must be prime to p)."""
+    num = K.num[0]
+    return rank_profile(np.mod(num, p).astype(np.int64) if num.dtype == object else np.mod(num, p), p, False).rank
+
+
 def _minor(prof: RankProfile, p: int, columns: Optional[np.ndarray] = None) -> JacobianMinor:
     """The minor with columns named in parameter order (J may hold only the free columns)."""
     cols = list(prof.cols) if columns is None else [int(columns[j]) for j in prof.cols]
@@ -219,13 +225,34 @@ def analyze(net: Network, X: Any, prime: Optional[int] = None, show_progress: Op
         report.reason = f"C_S holds: rank J = d - h = {d - h}"
         return report
     t = time.perf_counter()
-    gram = certified_rank(gram_matrix_exact(fwd))
+    K = gram_matrix_exact(fwd)
+    r_a_lower = k * gram_rank_mod_p(K, p) if K.den % p else 0
+    if r_a_lower > minor.size and n * k * d > EXACT_RANK_ENTRIES:
+        # R_A >= k rank_p(K) > rank J mod p: unless a second prime raises rank J, neither C_S nor
+        # C_N can hold, and the exact rank of K (costly for many samples) would not change that
+        del J
+        p2 = usable_prime(fwd.denominators(), p)
+        second = _minor(rank_profile(jacobian_mod_p(fwd, p2, columns, show_progress=show_progress), p2,
+                                     show_progress), p2, columns)
+        if second.size > minor.size:
+            minor = second
+            report.rank, report.minor = minor.size, minor
+        if minor.size == d - h and not in_s:
+            report.verdict, report.rank_certified = "identifiable", "exact"
+            report.reason = f"C_S holds: rank J = d - h = {d - h}"
+            return report
+        if r_a_lower > minor.size:
+            timings["gram_rank"] = time.perf_counter() - t
+            report.reason = (f"rank J >= {minor.size} is below both R_A >= {r_a_lower} and d - h = {d - h}: "
+                             "neither C_S nor the failure of C_N is established")
+            return report
+    gram = certified_rank(K)
     timings["gram_rank"] = time.perf_counter() - t
     report.gram_rank, report.r_a = gram, k * gram.rank
     if minor.size < report.r_a:
         # a second prime guards against an unlucky first one before calling it undecided
         p2 = usable_prime(fwd.denominators(), p)
-        del J
+        J = None
         J2 = jacobian_mod_p(fwd, p2, columns, show_progress=show_progress)
         second = _minor(rank_profile(J2, p2, show_progress), p2, columns)
         if second.size > minor.size:

@@ -385,7 +385,15 @@ def jacobian_mod_p(fwd: ExactForward, p: int, columns: Optional[np.ndarray] = No
             exact_float = (p - 1) ** 2 < 1 << 53  # a product of two residues is exact in float64
             g = inputs[l].astype(np.float64) if exact_float else inputs[l]
             Bf = B.astype(np.float64) if exact_float else B
-            rows_needed = np.flatnonzero((target >= 0).any(axis=1))
+            if columns is None and exact_float and J.dtype == np.float64:
+                # every column wanted, in order: write the whole block in place, no temporaries
+                view = J[:, :, w_off:b_off]
+                view.shape = (n, k, out_w, in_w)  # a view (raises rather than copy)
+                np.multiply(Bf[:, :, :, None], g[:, None, None, :], out=view)
+                np.fmod(view, pf, out=view)
+                rows_needed = []
+            else:
+                rows_needed = np.flatnonzero((target >= 0).any(axis=1))
             for i in rows_needed:  # one neuron at a time keeps the temporary at n x k x in_w
                 prod = Bf[:, :, i, None] * g[:, None, :]
                 block = np.fmod(prod, pf) if exact_float else prod % p
