@@ -16,6 +16,7 @@ when ``exactid.linalg.modular`` is present, flint's nmod_mat otherwise: the tabl
 Single runs (the machine is shared; ``uptime`` is recorded).
 
 Run: ``.venv/bin/python benchmarks/bench_digits.py [32,32 64,64 ...] [--no-funcdim] [--no-svd]``
+(``--report`` rewrites ``results/digits.md`` from ``results/digits.json``).
 """
 
 from __future__ import annotations
@@ -100,8 +101,44 @@ def run_case(hidden, do_funcdim: bool, do_svd: bool) -> dict:
     return out
 
 
+def write_markdown(results: list, path: str) -> None:
+    """The table of ``results`` (one dict per case, as :func:`run_case` returns, plus ``uptime_before``)."""
+    from common import machine
+
+    lines = ["### Trained ReLU MLPs on scikit-learn's digits (1,797 samples, 64 features, 10 logits)", "",
+             f"Machine: {machine()}. Shared by about 8 developers during the runs (load averages below): "
+             "wall-clock times are inflated several-fold. Single runs.", "",
+             "| hidden | d | d − h | J | verdict (reason) | generate s | check s | convert s | funcdim s "
+             "(J / elimination) | rank J (status, upper bound) | float64 SVD rank (s) | float32 rank (s) | peak RSS GiB | load |",
+             "|" + "---|" * 14]
+    for r in results:
+        fd = r.get("funcdim_seconds", {})
+        funcdim = (f"{r['funcdim_s']:.0f} ({fd.get('jacobian_mod_p', 0):.0f} / {fd.get('elimination', 0):.0f})"
+                   if "funcdim_s" in r else "not run")
+        rank = f"{r['rank']} ({r['rank_status']}, ≤ {r['upper_bound']})" if "rank" in r else "—"
+        f64 = f"{r['float64_rank']} ({r['float64_s']:.0f})" if "float64_rank" in r else "not run"
+        f32 = f"{r['float32_rank']} ({r['float32_s']:.0f})" if "float32_rank" in r else "not run"
+        load = r.get("uptime_before", "").split("load average:")[-1].strip()
+        lines.append(f"| {tuple(r['hidden'])} | {r['d']} | {r['d_minus_h']} | {r['J_shape']} | {r['verdict']} "
+                     f"({r['reason']}) | {r['generate_s']:.1f} | {r['check_s']:.1f} | {r['convert_s']:.2f} | {funcdim} | "
+                     f"{rank} | {f64} | {f32} | {r['peak_rss_gib']:.2f} | {load} |")
+    lines += ["", "generate = exact forward pass + directions of constancy (+ J mod p and elimination when "
+              "needed) + certificate; check = `check_document` recomputing the facts from theta and X; convert = "
+              "the fitted scikit-learn arrays to an exact Network (samples are integer pixels); funcdim = the exact "
+              "rank of all of J (J mod p, one float64-BLAS elimination, upper bounds). float64 SVD = "
+              "`np.linalg.matrix_rank` of the float64 J; float32 = the float32 J and `matrix_rank` in float32 "
+              "(default tolerance)."]
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+
+
 def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    results_json = os.path.join(os.path.dirname(__file__), "results", "digits.json")
+    if "--report" in sys.argv:
+        with open(results_json, encoding="utf-8") as fh:
+            write_markdown(json.load(fh), results_json.replace(".json", ".md"))
+        return
     if "--case" in sys.argv:
         hidden = tuple(int(v) for v in args[0].split(","))
         print(json.dumps(run_case(hidden, "--no-funcdim" not in sys.argv, "--no-svd" not in sys.argv)))
@@ -127,6 +164,7 @@ def main() -> None:
             old = [r for r in json.load(fh) if r["hidden"] not in [x["hidden"] for x in results]]
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(old + results, fh, indent=1)
+    write_markdown(old + results, path.replace(".json", ".md"))
 
 
 if __name__ == "__main__":

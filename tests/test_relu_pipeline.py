@@ -166,9 +166,10 @@ def assert_constancy_exact(net: Network, X, constancy):
     base = frac_forward(net, rows)
     directions = [[Fraction(int(v.p), int(v.q)) for v in r] for r in rescaling_directions(net)]
     for c in constancy:
+        v = c.direction or {c.parameter: Fraction(1)}
         for t in (Fraction(1, 10**6), Fraction(-1, 10**7)):
-            assert frac_forward(moved(net, c.parameter, t), rows) == base
-        assert c.witness[c.parameter] != 0
+            assert frac_forward(_moved_along(net, v, t), rows) == base
+        assert sum(c.witness.get(i, 0) * x for i, x in v.items()) != 0
         for r in directions:
             assert sum(u * r[i] for i, u in c.witness.items()) == 0
 
@@ -179,8 +180,8 @@ def test_three_rules_certified_and_exact():
                                       ([[1, 1, 0], [2, -1, 0]], [0, 1]), ([[1, -1]], [3])])
     X = [[1, 0], [2, 0], [3, 0], [-1, 0], ["1/2", 0]]
     rep = analyze(net, X)
-    rules = sorted((c.rule, c.layer, c.index) for c in rep.constancy)
-    assert rules == [("never_active", 1, 1), ("zero_input", 0, 1), ("zero_outgoing", 1, 2)]
+    rules = {(c.rule, c.layer, c.index) for c in rep.constancy}
+    assert {("never_active", 1, 1), ("zero_input", 0, 1), ("zero_outgoing", 1, 2)} <= rules
     assert rep.verdict == "not_identifiable"
     assert_constancy_exact(net, [[Fraction(v) for v in r] for r in X], rep.constancy)
     cert, _ = local_certificate(net, X, rep)
@@ -254,7 +255,7 @@ def test_constancy_tampering_rejected(rule, tamper):
 def test_never_active_needs_relu():
     bad = _constancy_cert("never_active")
     bad["data"]["network"]["activation"] = "leaky_relu:1/10"
-    with pytest.raises(Rejected, match="needs a ReLU"):
+    with pytest.raises(Rejected, match=r"is not off \(ReLU\)"):
         check_document(bad)
 
 
@@ -381,3 +382,41 @@ def test_docs_digits_worked_example(tmp_path, monkeypatch, capsys):
     assert capsys.readouterr().out.splitlines() == expected
     assert main(["check", "digits-cert.json"]) == 0
     assert "VALID" in capsys.readouterr().out
+
+
+def _moved_along(net: Network, v: dict, t: Fraction) -> Network:
+    theta = list(parameter_vector(net))
+    for c, x in v.items():
+        theta[c] = theta[c] + flint.fmpq((t * x).numerator, (t * x).denominator)
+    moved_net = network_from_vector(net.widths, theta)
+    return Network(net.activation, moved_net.weights, moved_net.biases)
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu:1/10"])
+def test_always_active_direction_exact_and_certified(activation):
+    # neuron 0 of layer 1 is on at every sample (x > 0 and bias 1): it is affine on X
+    net = Network.from_lists(activation, [([[1], [-1], [2]], [1, "1/2", "-1/3"]), ([[2, 1, -1], [1, 1, 1]], [0, 1]),
+                                          ([[1, -2]], [0])])
+    X = [[1], [2], ["1/3"], ["5/2"], ["1/4"], [3]]
+    rep = analyze(net, X)
+    (c,) = [c for c in rep.constancy if c.rule == "always_active" and (c.layer, c.index) == (1, 0)]
+    assert c.direction is not None and len(c.direction) == 3
+    rows = [[Fraction(v) for v in r] for r in X]
+    base = frac_forward(net, rows)
+    for t in (Fraction(1, 10**5), Fraction(-1, 10**6)):  # brute force: f(X) unchanged exactly
+        assert frac_forward(_moved_along(net, c.direction, t), rows) == base
+    directions = [[Fraction(int(v.p), int(v.q)) for v in r] for r in rescaling_directions(net)]
+    assert all(sum(u * r[i] for i, u in c.witness.items()) == 0 for r in directions)
+    assert sum(c.witness.get(i, 0) * x for i, x in c.direction.items()) != 0
+    cert, _ = local_certificate(net, X, rep)
+    cert["steps"] = [{"kind": "constancy_direction", **c.as_dict(), "witness": {
+        "indices": sorted(c.witness), "values": [str(c.witness[i]) for i in sorted(c.witness)]}}]
+    assert "always_active" in check_document(json.loads(json.dumps(cert)))
+    bad = copy.deepcopy(cert)
+    bad["data"]["samples"]["X"][0] = [-5]  # the neuron is off at that sample
+    with pytest.raises(Rejected):
+        check_document(bad)
+    bad = copy.deepcopy(cert)
+    bad["steps"][0]["parameter"] -= 3  # an incoming weight, not the bias
+    with pytest.raises(Rejected):
+        check_document(bad)

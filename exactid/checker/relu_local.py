@@ -2,8 +2,8 @@
 
 Parameters layer by layer (W row-major, then b), restricted to the free ones when the layers
 carry 0/1 masks ``W_mask``/``b_mask``; Jacobian rows (sample, output).  Either one
-``constancy_direction`` (a parameter that moves without changing f(X), by the rule's facts,
-and a linear form vanishing on every rescaling direction but not on that move:
+``constancy_direction`` (a move of a parameter, plus the next biases for always_active, that
+keeps f(X) by the rule's facts; a linear form vanishing on every rescaling but not on the move:
 not_identifiable), or a ``jacobian_minor_nonzero_mod_p`` (rank J >= r; identifiable when
 r = d - h) with, for not_identifiable by C_N, ``gram_kernel_vectors`` (r >= k (n - m) and
 r < d - h).  See docs/relu.md.
@@ -24,7 +24,7 @@ from .linear import kernel_vectors
 from .matrices import CMatrix
 from .network import parse_network
 
-RULES = ("zero_input", "zero_outgoing", "never_active")
+RULES = ("zero_input", "zero_outgoing", "never_active", "always_active")
 
 
 def slope_of(name) -> Fraction:
@@ -164,32 +164,34 @@ class _Net:
                 return [((l + 1, i), 1, self.bs[l][i])] if l + 1 < self.L else []
         raise Malformed(f"parameter {c} out of range")
 
-    def moves_freely(self, rule: str, layer: int, index: int, c: int) -> None:
-        """The rule's facts hold and parameter c is one it frees."""
+    def moves_freely(self, rule: str, layer: int, index: int, c: int) -> dict:
+        """The rule's facts hold and it moves parameter c; return the move v (index -> Fraction)."""
         if rule == "zero_input":
             require(layer == 0 and 0 <= index < self.widths[0], "zero_input: index must be an input coordinate")
             require(all(x[index] == 0 for x in self.X), f"input coordinate {index} is not 0 at every sample")
             require(c < self.widths[1] * self.widths[0] and c % self.widths[0] == index,
                     f"parameter {c} is not a first-layer weight of input {index}")
-            return
+            return {c: Fraction(1)}
         require(1 <= layer < self.L and 0 <= index < self.widths[layer], f"no hidden neuron {index} in layer {layer}")
         w_off, b_off = self.offsets(layer - 1)
         incoming = w_off + index * self.widths[layer - 1]
         require(incoming <= c < incoming + self.widths[layer - 1] or c == b_off + index,
                 f"parameter {c} is not an incoming weight or the bias of neuron {index} of layer {layer}")
+        signs = self.signs[layer - 1][:, index]
         if rule == "zero_outgoing":
-            require(all(row[index] == 0 for row in self.Ws[layer]),
-                    f"neuron {index} of layer {layer} has a nonzero outgoing weight")
+            require(all(row[index] == 0 for row in self.Ws[layer]), f"neuron {index} of layer {layer}: outgoing weight")
         elif rule == "never_active":
-            require(self.slope == 0, "never_active needs a ReLU network (leak 0)")
-            require(bool((self.signs[layer - 1][:, index] < 0).all()),
-                    f"a pre-activation of neuron {index} of layer {layer} is not < 0")
-        else:
-            raise Malformed(f"unknown constancy rule {rule!r}")
+            require(self.slope == 0 and bool((signs < 0).all()), f"neuron {index} of layer {layer} is not off (ReLU)")
+        else:  # always_active: raise the bias, lower the next biases by the outgoing weights
+            require(rule == "always_active" and c == b_off + index and bool((signs > 0).all()),
+                    f"neuron {index} of layer {layer}: not its bias, or not on at every sample")
+            nxt = self.offsets(layer)[1]
+            return {c: Fraction(1), **{nxt + m: -row[index] for m, row in enumerate(self.Ws[layer]) if row[index]}}
+        return {c: Fraction(1)}
 
-    def outside_orbit(self, c: int, step: dict) -> None:
-        """The witness u vanishes on every rescaling direction and u_c != 0."""
-        require(c in self.free, f"parameter {c} is fixed by the mask")
+    def outside_orbit(self, v: dict, step: dict) -> None:
+        """The witness u vanishes on every rescaling direction and u . v != 0."""
+        require(all(c in self.free for c in v), "the move changes a parameter fixed by the mask")
         witness = step.get("witness")
         if not isinstance(witness, dict):
             raise Malformed("'witness' must be an object with 'indices' and 'values'")
@@ -197,7 +199,7 @@ class _Net:
         values = witness.get("values")
         require(isinstance(values, list) and len(values) == len(indices), "witness values do not match its indices")
         u = {i: rational(v, "witness value") for i, v in zip(indices, values)}
-        require(u.get(c, 0) != 0, "the witness does not involve the moved parameter")
+        require(sum(u.get(c, 0) * x for c, x in v.items()) != 0, "the witness vanishes on the move")
         sums: dict = {}
         for i, value in u.items():
             for neuron, sign, theta in self.owners(i):
@@ -245,8 +247,8 @@ def check_local(doc: dict) -> str:
             with at_step(s, kind):
                 c, rule = integer(step.get("parameter"), "parameter"), step.get("rule")
                 require(0 <= c < net.size and rule in RULES, "parameter out of range or unknown rule")
-                net.moves_freely(rule, integer(step.get("layer"), "layer"), integer(step.get("index"), "index"), c)
-                net.outside_orbit(c, step)
+                v = net.moves_freely(rule, integer(step.get("layer"), "layer"), integer(step.get("index"), "index"), c)
+                net.outside_orbit(v, step)
         return (f"ReLU network {widths} is not locally identifiable from {n} samples "
                 f"(a direction of constancy outside the rescaling orbit: {steps[0][2]['rule']})")
     _outside_s_and_delta(net)

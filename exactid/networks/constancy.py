@@ -10,6 +10,10 @@ identifiable** from X, whatever the rank of J.  Three instances are recognized:
   depend on its output, so its bias and incoming weights move freely.
 - ``never_active`` (ReLU only, leak 0): the pre-activation of neuron i of layer l is < 0 at
   every sample; a small change of its bias keeps it < 0, so the neuron's output stays 0.
+- ``always_active``: the pre-activation of neuron i of layer l is > 0 at every sample, so the
+  neuron is the identity on X; raising its bias by t and lowering every next-layer bias
+  ``b_{l+1}[m]`` by ``t W_{l+1}[m, i]`` leaves every later pre-activation unchanged (small t).
+  The move is ``v = e_c - sum_m W_{l+1}[m, i] e_{b_{l+1}[m]}`` (c the bias), not ``e_c``.
 
 **Not tangent to the orbit.**  The rescaling of hidden neuron (l, i) by lambda > 0 multiplies
 its incoming row and bias by lambda and its outgoing column by 1/lambda; in logarithmic
@@ -34,7 +38,7 @@ import numpy as np
 
 from .relu_forward import ExactForward, layer_offsets
 
-RULES = ("zero_input", "zero_outgoing", "never_active")
+RULES = ("zero_input", "zero_outgoing", "never_active", "always_active")
 
 
 @dataclass
@@ -46,6 +50,7 @@ class Constancy:
     index: int  # the neuron, or the input coordinate for zero_input
     parameter: int
     witness: dict  # parameter index -> Fraction (the linear form u)
+    direction: Optional[dict] = None  # the move v (index -> Fraction) when it is not e_parameter
 
     def as_dict(self) -> dict:
         return {"rule": self.rule, "layer": self.layer, "index": self.index, "parameter": self.parameter}
@@ -178,4 +183,15 @@ def constancy_directions(fwd: ExactForward, free: Optional[np.ndarray] = None, l
                     break
         if len(out) >= limit:
             break
+    always = set(fwd.always_positive())
+    for l, i in sorted(always):
+        c = P.b_index(l, i)
+        v = {c: Fraction(1)}
+        v.update({P.b_index(l + 1, m): -P.w(l + 1, m, i) for m in range(P.widths[l + 1]) if P.w(l + 1, m, i)})
+        if any(not P.is_free(j) for j in v) or any(x.rule != "always_active" and x.layer == l and x.index == i
+                                                   for x in out):
+            continue
+        u = orbit_witness(P, c, (l, i), P.bias(l, i))
+        if u is not None and sum(u.get(j, 0) * x for j, x in v.items()) != 0:
+            out.append(Constancy("always_active", l, i, c, u, v))
     return out[:limit]

@@ -196,7 +196,8 @@ def analyze(net: Network, X: Any, prime: Optional[int] = None, show_progress: Op
         first = report.constancy[0]
         what = {"zero_input": f"input coordinate {first.index} is 0 at every sample",
                 "zero_outgoing": f"neuron {first.index} of hidden layer {first.layer} has zero outgoing weights",
-                "never_active": f"neuron {first.index} of hidden layer {first.layer} is off (z < 0) at every sample"}
+                "never_active": f"neuron {first.index} of hidden layer {first.layer} is off (z < 0) at every sample",
+                "always_active": f"neuron {first.index} of hidden layer {first.layer} is on (z > 0) at every sample"}
         report.verdict = "not_identifiable"
         report.reason = (f"a direction of constancy outside the rescaling orbit: {what[first.rule]}"
                          + (f" ({len(report.constancy)} such directions)" if len(report.constancy) > 1 else ""))
