@@ -44,6 +44,9 @@ MAX_NETWORK_PARAMETERS = 100_000
 """Most parameters of a network (checker: ``exactid.checker.network.MAX_PARAMETERS``)."""
 MAX_MATRIX_COEFFICIENTS = 50_000_000
 """Most rational coefficients of one matrix (checker: ``exactid.checker.matrices.MAX_ENTRIES``)."""
+MAX_CERTIFICATE_DIGITS = 100_000
+"""Most digits of one integer in a certificate (checker: ``exactid.checker.arith.MAX_DIGITS``); user
+input is capped far lower (``exactid.io.limits.MAX_INT_DIGITS``), results of exact work may grow."""
 
 
 def refuse_above(value: int, limit: int, what: str, bytes_needed: int | None = None) -> None:

@@ -121,9 +121,11 @@ class RankResult(Result):
 class TwoLayerResult(Result):
     """Two-layer sparse factorization ``Z = X Y``.
 
-    ``kind`` is ``family`` (a sparsity family, ``x_col_sparsity``, ``y_row_sparsity``, ``r``)
-    or ``fixed`` (the supports of given factors).  ``candidates``: candidate rank-one blocks
-    found; ``covers``: number of exact covers when counted; ``factors``: ``(X, Y)`` when given.
+    ``kind`` is ``family`` (a sparsity family, ``x_col_sparsity``, ``y_row_sparsity``, ``r``),
+    ``fixed`` (the supports of given factors) or ``supports`` (a given Z with given supports).
+    ``candidates``: candidate rank-one blocks found; ``covers``: number of exact covers when
+    counted; ``factors``: ``(X, Y)`` when given or recovered; ``supports``: the boolean
+    supports ``(S_X, S_Y)`` of the fixed-support and given-support forms.
     """
 
     kind: str = "family"
@@ -134,10 +136,12 @@ class TwoLayerResult(Result):
     candidates: Optional[int] = None
     covers: Optional[int] = None
     factors: tuple = ()
+    supports: tuple = ()
 
     def numbers(self) -> dict:
         out = super().numbers()
         out.pop("factors")
+        out.pop("supports")
         return out
 
 

@@ -129,8 +129,8 @@ def test_butterfly_named_and_explicit():
     assert explicit.verdict == "identifiable" and explicit.encoding == "rational"
     bad = exactid.butterfly(np.array([[1, 2, 0, 0], [0, 1, 2, 0], [1, 0, 1, 0], [0, 0, 0, 1]]))
     assert bad.verdict == "no_factorization" and check_document(bad.certificate)
-    degenerate = exactid.butterfly(np.zeros((4, 4), dtype=int))
-    assert degenerate.verdict == "undecided" and degenerate.certificate is None
+    degenerate = exactid.butterfly(np.zeros((4, 4), dtype=int))  # zero factors leave rows free
+    assert degenerate.verdict == "not_identifiable" and check_document(degenerate.certificate)
 
 
 def test_networks_api():
@@ -167,3 +167,26 @@ def test_repr_is_readable():
     text = repr(res)
     assert text.startswith("ButterflyResult(verdict='identifiable'") and "factors" not in text
     assert "certificate=<butterfly_unique>" in text
+
+
+def test_network_forms_and_float_weights(tmp_path):
+    from exactid.networks.format import save_network
+
+    net = exactid.Network.from_lists("relu", [([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
+    X = np.array([[1], [-1], [2]])
+    path = tmp_path / "net.json"
+    save_network(str(path), net)
+    as_list = [(np.array([[1.0], [-1.0]]), np.array([0.0, 0.0])), (np.array([[1.0, 1.0]]), np.array([0.0]))]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        from_floats = exactid.relu_local(as_list, X)
+    assert [w.category for w in caught] == [exactid.ExactConversionWarning]  # one warning per conversion
+    assert caught[0].filename == __file__  # attributed to the caller
+    for form in (net, net.to_json(), str(path)):
+        res = exactid.relu_local(form, X)
+        assert (res.verdict, res.rank) == (from_floats.verdict, from_floats.rank) == ("not_identifiable", 3)
+        assert res.certificate == from_floats.certificate or res.certificate["claim"] == from_floats.certificate["claim"]
+    with pytest.raises(exactid.InputError):
+        exactid.relu_local([(np.eye(2, dtype=int), np.zeros(2, dtype=int))], np.eye(3, dtype=int))  # wrong width
+    with pytest.raises(exactid.InputError):
+        exactid.equivalent(42, net)

@@ -36,9 +36,11 @@ import gzip
 import json
 import random
 import re
+from fractions import Fraction
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import sympy
 
@@ -280,7 +282,7 @@ def operations_hold(doc: dict) -> bool:
     exactid's affine symmetry group of σ, and the final comparison holds."""
     from fractions import Fraction
 
-    from exactid.networks.actions import apply_operations, same_parameters
+    from exactid.networks.actions import apply_operations, same_parameters, tanh_as_logistic
     from exactid.networks.equivalence import relu_normal_form
     from exactid.networks.format import network_from_json
     from exactid.networks.symmetries import Symmetry, affine_symmetries
@@ -288,14 +290,17 @@ def operations_hold(doc: dict) -> bool:
     try:
         assert doc["claim"]["verdict"] == "equivalent"
         nets = {1: network_from_json(doc["data"]["network1"]), 2: network_from_json(doc["data"]["network2"])}
-        assert nets[1].activation == nets[2].activation
-        group = affine_symmetries(nets[1].activation)
         *ops, final = doc["steps"]
         for op in ops:
             assert type(op["network"]) is int and op["network"] in (1, 2)
+            net = nets[op["network"]]
+            if op["kind"] == "tanh_as_logistic":
+                nets[op["network"]] = tanh_as_logistic(net)  # refuses a network that is not tanh
+                continue
             if op["kind"] == "neuron_symmetry":
+                group = affine_symmetries(net.activation)
                 assert group.contains(Symmetry.from_numbers(*(Fraction(op[k]) for k in "abcd")))
-            nets[op["network"]] = apply_operations(nets[op["network"]], [op])
+            nets[op["network"]] = apply_operations(net, [op])
         if final == {"kind": "same_parameters"}:
             return same_parameters(nets[1], nets[2])
         return final == {"kind": "relu_normal_form"} and relu_normal_form(nets[1]) == relu_normal_form(nets[2])
@@ -309,6 +314,58 @@ def regenerated_agrees(mutated: dict, path) -> bool:
         return False
     try:
         return _regenerated_claim(mutated) == mutated["claim"]
+    except Exception:
+        return False
+
+
+def factorization_claim_holds(doc: dict) -> bool:
+    """For a mutated claim or data of a two-layer or explicit-butterfly certificate: exactid's
+    decision procedures (never the checker) make the same claim on the mutated instance."""
+    import flint
+
+    from exactid.certify.twolayer import family_certificate, fixed_certificate, given_supports_certificate
+    from exactid.domains import QQ, CyclotomicField
+    from exactid.factorization.butterfly import product_compact, resolve_perm
+    from exactid.factorization.rootsums import RootSumMatrix
+    from exactid.io.matrices import matrix_from_json
+    from exactid.supports import SparsityFamily
+
+    try:
+        claim, data = doc["claim"], doc["data"]
+        kind = claim["kind"]
+        if kind == "two_layer_family" and claim.get("matrix") == "data":
+            Z = matrix_from_json(data["matrix"])
+            family = SparsityFamily(*Z.shape, claim["r"], claim["x_col_sparsity"], claim["y_row_sparsity"])
+            cert, _ = family_certificate(RootSumMatrix.from_exact(Z), family, data=Z)
+        elif kind == "two_layer_fixed":
+            X, Y = matrix_from_json(data["X"]), matrix_from_json(data["Y"])
+            Z = matrix_from_json(data["Z"]) if "Z" in data else None
+            if Z is not None and not X @ Y == Z:
+                return False
+            cert, _ = fixed_certificate(X, Y, product=Z)
+        elif kind == "two_layer_supports":
+            cert, _ = given_supports_certificate(matrix_from_json(data["Z"]), np.array(data["x_support"]) == 1,
+                                                 np.array(data["y_support"]) == 1)
+        elif kind == "butterfly_not_identifiable":
+            Z = matrix_from_json(data["matrix"])
+            N, L = Z.nrows, Z.nrows.bit_length() - 1
+            K = QQ if data["encoding"] == "rational" else CyclotomicField(data["conductor"])
+            if K is not Z.field or claim != {"kind": kind, "matrix": "explicit", "n": N, "perm": claim["perm"],
+                                             "verdict": "not_identifiable"}:
+                return False
+
+            def value(v):
+                return flint.fmpq(Fraction(str(v)).numerator, Fraction(str(v)).denominator) if K is QQ else \
+                    K.from_coefficients([Fraction(str(c)) for c in v])
+
+            pairs = [[np.array([value(v) for v in f], dtype=object).reshape(N, 2) for f in data[key]]
+                     for key in ("factors", "second")]
+            target = np.array(Z.tolist(), dtype=object)[:, resolve_perm(claim["perm"], N)]
+            return all(bool((product_compact(fs, L) == target).all()) for fs in pairs) and any(
+                not np.array_equal(a != 0, b != 0) for a, b in zip(*pairs))
+        else:
+            return False
+        return cert is not None and cert["claim"] == claim
     except Exception:
         return False
 
@@ -327,6 +384,8 @@ def genuinely_valid(original: dict, mutated: dict, path, name: str) -> bool:
     if len(path) > 3 and path[0] == "steps" and mutated["claim"].get("kind") == "relu_local_identifiability" \
             and mutated["claim"] == original["claim"] and mutated["data"] == original["data"]:
         return relu_minor_holds(mutated, path)  # another nonzero minor, as for rank certificates
+    if path[:1] in (("claim",), ("data",)) and factorization_claim_holds(mutated):
+        return True
     return regenerated_agrees(mutated, path)
 
 

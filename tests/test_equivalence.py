@@ -57,7 +57,7 @@ def test_random_orbit_members_are_equivalent_with_valid_certificates(act, widths
         assert np.allclose(numpy_outputs(net, np.random.default_rng(0).normal(size=(20, widths[0])) * 2),
                            numpy_outputs(other, np.random.default_rng(0).normal(size=(20, widths[0])) * 2))
         certified(net, other, "equivalent")
-        # canonical forms are orbit invariants once ties (proportional units) are merged away
+        # canonical forms are orbit invariants once ties (proportional neurons) are merged away
         assert reduce_network(other)[0].to_json() == reduce_network(net)[0].to_json()
 
 
@@ -103,8 +103,8 @@ def test_small_perturbations_are_not_equivalent(act):
 
 
 def reducible_tanh_like(act: str) -> Network:
-    # unit 1 = -unit 0 (same up to the reflection), unit 2 dead, unit 3 constant with rational value,
-    # unit 4 a duplicate of unit 0, unit 5 constant with a transcendental value (kept)
+    # neuron 1 = -neuron 0 (same up to the reflection), neuron 2 dead, neuron 3 constant with rational value,
+    # neuron 4 a duplicate of neuron 0, neuron 5 constant with a transcendental value (kept)
     return Network.from_lists(act, [
         ([[1, 2], [-1, -2], [5, 1], [0, 0], [1, 2], [0, 0]], [1, -1, 3, 0, 1, "1/2"]),
         ([[2, 3, 0, 4, -1, 1], [1, 1, 0, 1, 1, 2]], [0, "1/3"])])
@@ -116,7 +116,7 @@ def test_sussmann_reduction_preserves_the_function(act):
     reasons = {r.reason for r in reducibility(net)}
     assert reasons == {"zero_outgoing", "zero_incoming", "equal_up_to_symmetry"}
     reduced, ops, found = sussmann_reduce(net)
-    assert reduced.widths == [2, 2, 2]  # the sign pair merged, dead and rational constant units gone
+    assert reduced.widths == [2, 2, 2]  # the sign pair merged, dead and rational constant neurons gone
     assert apply_operations(net, ops).to_json() == reduced.to_json()
     assert [r.reason for r in reducibility(reduced)] == ["zero_incoming"]  # tanh(1/2) cannot be folded over Q
     rng = random.Random(3)
@@ -240,7 +240,7 @@ def test_tamper_remove_merge_fold_zero():
     bad = copy.deepcopy(cert)
     bad["data"]["network1"] = fold.to_json()
     bad["claim"]["widths"][0] = fold.widths
-    bad["steps"] = [{"kind": "fold_constant_neuron", "network": 1, "layer": 0, "neuron": 0}, {"kind": "same_parameters"}]
+    bad["steps"] = [{"kind": "fold_constant_neuron", "network": 1, "layer": 1, "neuron": 0}, {"kind": "same_parameters"}]
     rejected(bad, "not rational")
 
 
@@ -317,20 +317,20 @@ def test_orbit_members_equivalent_for_random_seeds(act, widths, seed):
 
 
 def test_apply_symmetry_checks_membership_and_preserves_outputs():
-    from exactid.networks.actions import apply_symmetry, permute_units
+    from exactid.networks.actions import apply_symmetry, permute_neurons
 
     net = random_rational_network("logistic", (2, 3, 2), 12)
-    flipped, op = apply_symmetry(net, 0, 1, (-1, 0, -1, 1))
+    flipped, op = apply_symmetry(net, 1, 1, (-1, 0, -1, 1))
     X = np.random.default_rng(1).normal(size=(30, 2))
     assert np.allclose(numpy_outputs(net, X), numpy_outputs(flipped, X))
     with pytest.raises(DomainError):
-        apply_symmetry(net, 0, 1, (-1, 0, -1, 0))  # the tanh reflection is not a logistic symmetry
+        apply_symmetry(net, 1, 1, (-1, 0, -1, 0))  # the tanh reflection is not a logistic symmetry
     relu = random_rational_network("relu", (2, 3, 2), 12)
-    scaled, _ = apply_symmetry(relu, 0, 2, ("7/3", 0, "7/3", 0))
-    permuted, _ = permute_units(scaled, 0, [2, 0, 1])
+    scaled, _ = apply_symmetry(relu, 1, 2, ("7/3", 0, "7/3", 0))
+    permuted, _ = permute_neurons(scaled, 1, [2, 0, 1])
     assert np.allclose(numpy_outputs(relu, X), numpy_outputs(permuted, X))
     with pytest.raises(DomainError):
-        apply_symmetry(relu, 0, 0, (-1, 0, -1, 0))
+        apply_symmetry(relu, 1, 0, (-1, 0, -1, 0))
 
 
 def test_tamper_claim_fields():
@@ -341,3 +341,22 @@ def test_tamper_claim_fields():
     bad = copy.deepcopy(cert)
     bad["claim"]["activations"] = ["relu", "relu"]
     rejected(bad, "activations")
+
+
+def test_layer_numbering_is_the_relu_one():
+    """Operations, Sussmann reasons and ReLU reports number hidden layers from 1 (widths[l] neurons)."""
+    from exactid.networks.actions import apply_operations
+    from exactid.networks.local_identifiability import analyze
+    from exactid.networks.sussmann import reducibility
+
+    net = Network.from_lists("relu", [([[1, 0], [0, 1]], [0, 0]), ([[1, 1], [0, 0], [1, -1]], [0, 0, 0]),
+                                      ([[1, 0, 1]], [0])])
+    reasons = reducibility(net)
+    assert [(r.layer, r.neurons, r.reason) for r in reasons] == [(2, (1,), "zero_outgoing"), (2, (1,), "zero_incoming")]
+    assert net.widths[reasons[0].layer] == 3
+    report = analyze(net, [[1, 2], [2, 1], [3, 5]])
+    assert (2, 1) in report.never_active  # neuron 1 of hidden layer 2 is the zero row: inactive everywhere
+    swapped = apply_operations(net, [{"kind": "permute_neurons", "layer": 2, "permutation": [2, 1, 0]}])
+    assert swapped.biases[1].nrows() == 3 and swapped.weights[2][0, 0] == 1
+    with pytest.raises(InputError):
+        apply_operations(net, [{"kind": "permute_neurons", "layer": 0, "permutation": [1, 0]}])

@@ -71,15 +71,18 @@ def _random_cover_product(draw):
         rows, cols = rng.permutation(m), rng.permutation(n)
         X = [[0] * r for _ in range(m)] if field.degree == 1 else [[[0] * field.degree for _ in range(r)] for _ in range(m)]
         Y = [[0] * n for _ in range(r)] if field.degree == 1 else [[[0] * field.degree for _ in range(n)] for _ in range(r)]
-        t = 0
+        t, drop = 0, draw(st.sampled_from([0.0, 0.0, 0.3]))  # dropped blocks leave zeros in Z
         for g in range(a):
             for h in range(b):
+                if t and rng.random() < drop:
+                    continue
                 for i in rows[g * k:(g + 1) * k]:
                     X[i][t] = _nonzero(rng, field)
                 for j in cols[h * kp:(h + 1) * kp]:
                     Y[t][j] = _nonzero(rng, field)
                 t += 1
-        Z = ExactMatrix.from_rows(X, field) @ ExactMatrix.from_rows(Y, field)
+        Z = ExactMatrix.from_rows(X, field)[:, list(range(t))] @ ExactMatrix.from_rows(Y, field)[list(range(t)), :]
+        r = t
     else:
         Z = ExactMatrix.from_rows([[_nonzero(rng, field) for _ in range(n)] for _ in range(m)], field)
     return Z, r, k, kp
@@ -129,13 +132,39 @@ def two_layer_fixed_certificates(draw):
 
 
 @st.composite
+def two_layer_supports_certificates(draw):
+    """A product of random sparse factors, perturbed at one entry, with its factors' supports
+    (no factorization, or identifiable through the fixed-support kind)."""
+    from exactid.certify.twolayer import given_supports_certificate
+    from exactid.domains import ExactMatrix
+
+    field = _field(draw(st.sampled_from([1, 1, 3, 4])))
+    m, r, n = draw(st.integers(1, 4)), draw(st.integers(1, 2)), draw(st.integers(1, 4))
+    rng = _rng(draw(SMALL))
+    zero = 0 if field.degree == 1 else [0] * field.degree
+    X = [[_nonzero(rng, field) if rng.random() < 0.7 else zero for _ in range(r)] for _ in range(m)]
+    Y = [[_nonzero(rng, field) if rng.random() < 0.7 else zero for _ in range(n)] for _ in range(r)]
+    Xm, Ym = ExactMatrix.from_rows(X, field), ExactMatrix.from_rows(Y, field)
+    Z = (Xm @ Ym).tolist()
+    if draw(st.sampled_from([True, True, True, False])):
+        a, b = draw(st.integers(0, m - 1)), draw(st.integers(0, n - 1))
+        Z[a][b] = Z[a][b] + 1
+    SX = np.array([[x != zero for x in row] for row in X])
+    SY = np.array([[y != zero for y in row] for row in Y])
+    return given_supports_certificate(ExactMatrix.from_rows(Z, field), SX, SY)[0]
+
+
+@st.composite
 def butterfly_unique_certificates(draw):
     from exactid.certify.butterfly import certify_matrix, certify_named, random_butterfly
     from exactid.domains import QQ, ExactMatrix
 
     L = draw(st.integers(1, 4))
     tree = draw(st.sampled_from(["balanced", "left", "right"]))
-    kind = draw(st.sampled_from(["dft", "hadamard", "random", "permuted"]))
+    kind = draw(st.sampled_from(["dft", "hadamard", "random", "permuted", "cyclotomic"]))
+    if kind == "cyclotomic":
+        Z, perm = _random_butterfly_product(draw)
+        return certify_matrix(Z, perm, tree)[0]
     if kind != "permuted":
         return certify_named(kind, 1 << L, tree, seed=draw(st.integers(0, 10**6)))[0]
     _, M = random_butterfly(1 << L, draw(st.integers(0, 10**6)))
@@ -145,6 +174,50 @@ def butterfly_unique_certificates(draw):
         for j in range(1 << L):
             Z[i][int(perm[j])] = M.entry(i, j)
     return certify_matrix(ExactMatrix.from_rows(Z, QQ), [int(p) for p in perm], tree)[0]
+
+
+def _random_butterfly_product(draw, zero_column: bool = False):
+    """Random butterfly factors over Q or Q(zeta_c) (optionally one zero column in a factor
+    X_l, l < L), their product as an ExactMatrix, and a random column permutation applied."""
+    import flint
+
+    from exactid.domains import ExactMatrix
+    from exactid.factorization.butterfly import product_compact, to_compact, to_dense
+
+    L = draw(st.integers(2 if zero_column else 1, 3))
+    N = 1 << L
+    field = _field(draw(st.sampled_from([1, 3, 4, 8])))
+    rng = _rng(draw(SMALL))
+
+    def value():
+        x = _nonzero(rng, field)
+        return flint.fmpq(x) if field.degree == 1 else field.convert(x)
+
+    factors = []
+    for _ in range(L):
+        f = np.empty((N, 2), dtype=object)
+        for idx in np.ndindex(N, 2):
+            f[idx] = value()
+        factors.append(f)
+    if zero_column:
+        level = draw(st.integers(1, L - 1))
+        dense = to_dense(factors[level - 1], L, level, level, factors[0][0, 0] * 0)
+        dense[:, draw(st.integers(0, N - 1))] = factors[0][0, 0] * 0
+        factors[level - 1] = to_compact(dense, L, level, level)
+    M = product_compact(factors, L)
+    perm = [int(p) for p in rng.permutation(N)] if draw(st.booleans()) else None
+    Z = np.empty((N, N), dtype=object)
+    for j in range(N):
+        Z[:, perm[j] if perm else j] = M[:, j]
+    return ExactMatrix.from_rows(Z.tolist(), field), perm
+
+
+@st.composite
+def butterfly_not_identifiable_certificates(draw):
+    from exactid.certify.butterfly import certify_matrix
+
+    Z, perm = _random_butterfly_product(draw, zero_column=True)
+    return certify_matrix(Z, perm, draw(st.sampled_from(["balanced", "left", "right"])))[0]
 
 
 @st.composite
@@ -163,7 +236,7 @@ def butterfly_no_factorization_certificates(draw):
 
 
 #: Activations whose equivalence certificates are exercised (add others once they certify).
-EQUIVALENCE_ACTIVATIONS = ["tanh", "logistic", "relu"]
+EQUIVALENCE_ACTIVATIONS = ["tanh", "logistic", "relu", "leaky_relu", "leaky_relu:0.1", "leaky_relu:1/100"]
 
 
 @st.composite
@@ -227,17 +300,61 @@ def relu_shallow_certificates(draw):
     except CertificationError:
         return None
 
+#: Small architectures for the Kronecker-sparse strategies (classes of size 1, and of size 2).
+KRONECKER_ARCHS = ["monarch:2x2", "monarch:2x3", "radix:2,3", "radix:2^3", "1,3,2,1;1,2,3,1", "1,2,2,2;2,2,2,1"]
+
+
+@st.composite
+def kronecker_unique_certificates(draw):
+    from exactid.certify.kronecker import certify_named
+
+    if draw(st.booleans()):
+        return certify_named("dft", draw(st.sampled_from(["radix:2,3", "radix:3^2", "radix:2,2,3"])),
+                             draw(st.sampled_from(["balanced", "left", "right"])))[0]
+    return certify_named("random", draw(st.sampled_from(KRONECKER_ARCHS)), "balanced", seed=draw(SMALL))[0]
+
+
+@st.composite
+def kronecker_no_factorization_certificates(draw):
+    from exactid.certify.kronecker import certify_matrix
+    from exactid.domains import QQ, ExactMatrix
+    from exactid.factorization.kronecker import parse_architecture
+
+    arch = parse_architecture(draw(st.sampled_from(KRONECKER_ARCHS)))
+    Z = ExactMatrix.from_rows(_entries(_rng(draw(SMALL)), QQ, arch.shape, -4, 4), QQ)
+    return certify_matrix(Z, arch)[0]
+
+
+@st.composite
+def kronecker_not_identifiable_certificates(draw):
+    import flint
+
+    from exactid.certify.kronecker import certify_matrix, planted_product, random_factors
+    from exactid.factorization.kronecker import parse_architecture
+
+    arch = parse_architecture(draw(st.sampled_from(["monarch:2x2", "monarch:2x3", "radix:2^3"])))
+    factors = random_factors(arch, draw(SMALL))
+    a, b, c, d = arch.patterns[0].as_tuple()
+    k = draw(st.integers(0, a * c * d - 1))  # a zero column of X_1: a vanishing class block
+    factors[0][k // (c * d), :, (k // d) % c, k % d] = flint.fmpq(0)
+    return certify_matrix(planted_product(factors, arch), arch)[0]
+
 
 #: claim kind -> strategy of certificates (None: the generator wrote nothing).
 STRATEGIES = {
     "rank": rank_certificates(),
     "two_layer_family": two_layer_family_certificates(),
     "two_layer_fixed": two_layer_fixed_certificates(),
+    "two_layer_supports": two_layer_supports_certificates(),
     "butterfly_unique": butterfly_unique_certificates(),
     "butterfly_no_factorization": butterfly_no_factorization_certificates(),
+    "butterfly_not_identifiable": butterfly_not_identifiable_certificates(),
     "network_equivalence": network_equivalence_certificates(),
     "relu_local_identifiability": relu_local_certificates(),
     "relu_shallow_box": relu_shallow_certificates(),
+    "kronecker_unique": kronecker_unique_certificates(),
+    "kronecker_no_factorization": kronecker_no_factorization_certificates(),
+    "kronecker_not_identifiable": kronecker_not_identifiable_certificates(),
 }
 
 

@@ -16,3 +16,10 @@ def test_example_runs(script):
     assert "Traceback" not in out.stderr
     if script.name == "certify_and_check.py":
         assert "rank = 9 (exact)" in out.stdout and "VALID rank = 9" in out.stdout
+    if script.name == "quickstart.py":
+        for line in ("exact: rank = 2 over QQ", "check: valid", "warning: ExactConversionWarning",
+                     "DCT-II 8: identifiable (r = 8)", "Hadamard 4: not_identifiable (3 exact covers)",
+                     "DFT 64: identifiable (6 factors", "ReLU local: identifiable rank J = 13, d - h = 13",
+                     "functional dimension: 13", "ReLU box: not_identifiable", "equivalent: equivalent",
+                     "folder check: valid 2 of 2 valid"):
+            assert line in out.stdout, line

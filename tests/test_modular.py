@@ -198,3 +198,108 @@ def test_primes_in_range():
         qs = modular_primes(3, n=n)
         assert all(q % n == 1 % n and q <= PRIME_MAX and flint.fmpz(q).is_prime() for q in qs)
         assert qs == modular_primes(3, n=n)
+
+
+def test_thread_policy_keeps_results_and_settings(monkeypatch):
+    """Large-input code path (progress, one BLAS thread except for large products) on small inputs."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    monkeypatch.setattr(modular, "_PROGRESS_ENTRIES", 0)
+    monkeypatch.setattr(modular, "_THREADED_WORK", 0)
+    monkeypatch.setattr(modular, "_LEAF_ROWS", 4)
+    before = [lib["num_threads"] for lib in threadpoolctl.threadpool_info() if lib["user_api"] == "blas"]
+    rng = np.random.default_rng(21)
+    for trial in range(40):
+        p = PRIMES[trial % len(PRIMES)]
+        A = random_matrix(rng, p)
+        check_profile(A, p, rank_profile(A, p))
+    after = [lib["num_threads"] for lib in threadpoolctl.threadpool_info() if lib["user_api"] == "blas"]
+    assert before == after
+
+
+@pytest.mark.parametrize("chunk", [4096, 3])
+def test_checker_nonsingular_against_nmod_det(chunk, monkeypatch):
+    """The checker's own LU (float path for n >= 32, p < 2^21; nmod_mat otherwise) against det."""
+    from exactid.checker import modular as checker_modular
+
+    monkeypatch.setattr(checker_modular, "CHUNK", chunk)
+    rng = np.random.default_rng(31 + chunk)
+    for trial in range(250):
+        p = (PRIMES + [2**31 - 1, 2**61 - 1])[trial % (len(PRIMES) + 2)]
+        n = int(rng.integers(0, 12)) if trial % 5 == 0 else int(rng.integers(32, 90))
+        k = n if trial % 2 else int(rng.integers(max(0, n - 3), n + 1))
+        A = rng.integers(-p, p, (n, k)) @ rng.integers(-3, 4, (k, n))
+        if trial % 7 == 3 and n:
+            A[:, int(rng.integers(0, n))] = 0
+        if trial % 7 == 5 and n > 1:
+            A[int(rng.integers(1, n))] = A[0]
+        expected = n == 0 or int(nmod(A, p).det()) != 0
+        assert checker_modular.nonsingular_mod_p(A, p) == expected
+        assert checker_modular.nonsingular_mod_p(A.astype(object) * (1 << 70), p) == (n == 0 or expected and p > 2)
+
+
+def test_checker_float_path_on_structured_matrices():
+    from exactid.checker.modular import nonsingular_mod_p
+
+    n, p = 150, PRIME_MAX
+    perm = np.eye(n, dtype=np.int64)[np.random.default_rng(2).permutation(n)]
+    assert nonsingular_mod_p(perm, p) and nonsingular_mod_p(perm * 3 + np.triu(np.ones((n, n), dtype=np.int64), 1), p)
+    lower = np.tril(np.ones((n, n), dtype=np.int64))
+    lower[77, 77] = p  # one zero on the diagonal of a triangular matrix
+    assert not nonsingular_mod_p(lower, p) and nonsingular_mod_p(lower.T + np.eye(n, dtype=np.int64), 65537)
+
+
+def deficient_exact(field, m, n, r, seed):
+    from exactid.domains import ExactMatrix
+
+    rng = np.random.default_rng(seed)
+    shape = (lambda a, b: (a, b)) if field.degree == 1 else (lambda a, b: (a, b, field.degree))
+    return ExactMatrix.from_integers(rng.integers(-3, 4, size=shape(m, r)), field) @ ExactMatrix.from_integers(
+        rng.integers(-3, 4, size=shape(r, n)), field)
+
+
+@pytest.mark.parametrize("conductor", [1, 8, 12])
+def test_rank_minor_by_float_elimination_matches_nmod_mat(conductor):
+    from exactid.domains import QQ, CyclotomicField
+    from exactid.domains.finite import Reduction, root_of_order
+    from exactid.linalg.rank import nonzero_minor, residues
+
+    field = QQ if conductor == 1 else CyclotomicField(conductor)
+    for seed in range(6):
+        matrix = deficient_exact(field, 9 + seed, 14 - seed, 2 + seed, seed)
+        if seed % 2:
+            matrix = matrix * field.convert("1/3")  # a denominator
+        p = modular_primes(seed + 1, n=conductor)[-1]
+        reduction = Reduction(conductor, p, root_of_order(conductor, p))
+        image = matrix.reduce(reduction)
+        assert residues(matrix, reduction).tolist() == [[int(image[i, j]) for j in range(image.ncols())]
+                                                         for i in range(image.nrows())]
+        witness = nonzero_minor(matrix, reduction)
+        assert len(witness.rows) == image.rank() == 2 + seed
+        sub = flint.nmod_mat([[int(image[i, j]) for j in witness.cols] for i in witness.rows], p)
+        assert int(sub.det()) != 0
+
+
+@pytest.mark.parametrize("conductor", [1, 8])
+def test_rank_certificates_with_modular_primes_pass_the_checker(conductor, monkeypatch):
+    import exactid.linalg.rank as rank_module
+    from exactid.certify.rank import rank_certificate
+    from exactid.checker import check_document
+    from exactid.domains import QQ, CyclotomicField
+
+    monkeypatch.setattr(rank_module, "FLOAT_ELIMINATION_ENTRIES", 0)
+    field = QQ if conductor == 1 else CyclotomicField(conductor)
+    for m, n, r in [(12, 15, 7), (10, 6, 6), (8, 8, 8)]:
+        cert, result = rank_certificate(deficient_exact(field, m, n, r, m))
+        assert result.rank == r and result.certified == "exact"
+        assert all(step["p"] <= PRIME_MAX for step in cert["steps"] if "p" in step)
+        assert check_document(cert).startswith(f"rank = {r}")
+
+
+def test_refuses_before_allocating_when_memory_is_short(monkeypatch):
+    import exactid.resources as resources
+    from exactid.errors import ResourceError
+
+    monkeypatch.setattr(resources, "available_memory_bytes", lambda: 1 << 20)
+    with pytest.raises(ResourceError, match="elimination mod p of a 300x200 matrix needs about"):
+        rank_profile(np.zeros((300, 200), dtype=np.int64), 7)
+    assert rank_profile(np.eye(3, dtype=np.int64), 7).rank == 3  # small inputs still fit

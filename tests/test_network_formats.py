@@ -475,7 +475,7 @@ def test_npz_network_reading_and_refusals(tmp_path):
         "nokeys.npz": (dict(weights=w0, activation=np.array("relu")), r"unexpected array 'weights'"),
         "chain.npz": (dict(W0=w0, b0=b0, W1=np.ones((1, 3)), b1=b1, activation=np.array("relu")), r"layer 1: W has 3 columns"),
         "nan.npz": (dict(W0=np.array([[np.nan, 1.0]]), b0=b0, activation=np.array("relu")), r"W0: not a finite"),
-        "objects.npz": (dict(W0=np.array([[1, None]], dtype=object), b0=b0, activation=np.array("relu")), r"not a readable"),
+        "objects.npz": (dict(W0=np.array([[1, None]], dtype=object), b0=b0, activation=np.array("relu")), r"object arrays are refused"),
     }
     for name, (arrays, message) in cases.items():
         np.savez(tmp_path / name, **arrays)
@@ -518,7 +518,7 @@ def test_bad_samples(tmp_path):
         with pytest.raises(InputError, match=message):
             load_samples(tmp_path / name)
     np.save(tmp_path / "obj.npy", np.array([[1, None]], dtype=object), allow_pickle=True)
-    with pytest.raises(InputError, match="not a readable .npy"):
+    with pytest.raises(InputError, match="object arrays are refused"):
         load_samples(tmp_path / "obj.npy")
     np.save(tmp_path / "inf.npy", np.array([[1.0, np.inf]]))
     with pytest.raises(InputError, match="not a finite"):
@@ -669,3 +669,212 @@ def test_torch_refusals(tmp_path):
     bad[0, 1] = float("nan")
     with pytest.raises(InputError, match="not a finite"):
         Network.from_torch({"0.weight": bad}, activation="relu")
+
+
+# --------------------------------------------------------------------------- random graphs
+ONNX_ACTS = {"relu": ("Relu", {}), "tanh": ("Tanh", {}), "logistic": ("Sigmoid", {}),
+             "leaky_relu:1/8": ("LeakyRelu", {"alpha": 0.125})}
+LAYER_STYLES = ["gemm_transB", "gemm_plain", "gemm_alpha_beta", "matmul_add", "add_first", "matmul_only"]
+
+
+@st.composite
+def onnx_chains(draw):
+    depth = draw(st.integers(1, 4))
+    widths = draw(st.lists(st.integers(1, 5), min_size=depth + 1, max_size=depth + 1))
+    return widths, [draw(st.sampled_from(LAYER_STYLES)) for _ in range(depth)], draw(st.sampled_from(sorted(ONNX_ACTS))), \
+        draw(st.lists(st.booleans(), min_size=depth, max_size=depth)), draw(st.integers(0, 2 ** 32 - 1))
+
+
+@settings(max_examples=30)
+@given(onnx_chains())
+def test_random_onnx_chains_read_exactly(case):
+    """Each layer written in one of several styles; the exact parameters are derived here by hand
+    (alpha, beta as float32), and onnxruntime's outputs must match the exact forward pass."""
+    widths, styles, activation, identities, seed = case
+    rng = np.random.default_rng(seed)
+    nodes, inits, data = [], {}, "X"
+    expected_w, expected_b = [], []
+    for l, style in enumerate(styles):
+        w = rng.normal(size=(widths[l + 1], widths[l]))
+        b = rng.normal(size=widths[l + 1])
+        out = "Y" if l == len(styles) - 1 else f"z{l}"
+        wf = [[Fraction(v) for v in row] for row in w]
+        bf = [Fraction(v) for v in b]
+        if style == "gemm_transB":
+            inits[f"W{l}"], inits[f"B{l}"] = w, b
+            nodes.append(helper.make_node("Gemm", [data, f"W{l}", f"B{l}"], [out], transB=1))
+        elif style == "gemm_plain":
+            inits[f"W{l}"], inits[f"B{l}"] = w.T.copy(), b.reshape(1, -1)
+            nodes.append(helper.make_node("Gemm", [data, f"W{l}", f"B{l}"], [out]))
+        elif style == "gemm_alpha_beta":
+            inits[f"W{l}"], inits[f"B{l}"] = w, b
+            nodes.append(helper.make_node("Gemm", [data, f"W{l}", f"B{l}"], [out], transB=1, alpha=0.7, beta=-2.5))
+            a32, b32 = Fraction(float(np.float32(0.7))), Fraction(-2.5)
+            wf = [[a32 * v for v in row] for row in wf]
+            bf = [b32 * v for v in bf]
+        elif style in ("matmul_add", "add_first"):
+            inits[f"W{l}"], inits[f"B{l}"] = w.T.copy(), b
+            nodes.append(helper.make_node("MatMul", [data, f"W{l}"], [f"m{l}"]))
+            pair = [f"m{l}", f"B{l}"] if style == "matmul_add" else [f"B{l}", f"m{l}"]
+            nodes.append(helper.make_node("Add", pair, [out]))
+        else:
+            inits[f"W{l}"] = w.T.copy()
+            nodes.append(helper.make_node("MatMul", [data, f"W{l}"], [out]))
+            bf = [Fraction(0)] * len(bf)
+        expected_w.append(wf)
+        expected_b.append(bf)
+        data = out
+        if l < len(styles) - 1:
+            op, attrs = ONNX_ACTS[activation]
+            nodes.append(helper.make_node(op, [data], [f"h{l}"], **attrs))
+            data = f"h{l}"
+            if identities[l]:
+                nodes.append(helper.make_node("Identity", [data], [f"i{l}"]))
+                data = f"i{l}"
+    model = make_model(nodes, inits, [None, widths[0]], [None, widths[-1]], elem=TensorProto.DOUBLE)
+    net = network_from_onnx(model)
+    assert net.activation == (activation if len(styles) > 1 else "identity")
+    for l in range(len(styles)):
+        got_w = [[Fraction(int(v.p), int(v.q)) for v in net.weights[l].entries()[r * widths[l]:(r + 1) * widths[l]]]
+                 for r in range(widths[l + 1])]
+        assert got_w == expected_w[l]
+        assert [Fraction(int(v.p), int(v.q)) for v in net.biases[l].entries()] == expected_b[l]
+    X = rng.normal(size=(4, widths[0]))
+    if len(styles) > 1:
+        np.testing.assert_allclose(exactid_outputs(net, X), run_ort(model, X), rtol=1e-9, atol=1e-9)
+
+
+def test_every_net_command_reads_every_format(tmp_path):
+    net = Network.from_lists("relu", [([[1, -2], [0.5, 1]], [0, "1/4"]), ([[1, 3]], [-1])])
+    for name in ("a.json", "a.onnx", "a.npz"):
+        save_network(tmp_path / name, net)
+    code, out, err = cli("equiv", tmp_path / "a.onnx", tmp_path / "a.npz", "--json")
+    assert code == 0 and json.loads(out)["verdict"] == "equivalent", err
+    boxes = [cli("certify", "relu-box", "--net", tmp_path / name, "--json") for name in ("a.json", "a.onnx", "a.npz")]
+    assert all(code == 0 for code, _, _ in boxes)
+    assert len({json.loads(out)["verdict"] for _, out, _ in boxes}) == 1
+
+
+def test_nan_attributes_are_refused():
+    model = make_model([helper.make_node("Gemm", ["X", "W"], ["Y"], name="g", alpha=float("nan"))],
+                       {"W": np.ones((2, 2))}, [None, 2], [None, 2])
+    with pytest.raises(InputError, match=r"Gemm node 'g': alpha: not a finite"):
+        network_from_onnx(model)
+    model = leaky_model(float("inf"))
+    with pytest.raises(InputError, match=r"LeakyRelu node 'lrelu': alpha: not a finite"):
+        network_from_onnx(model)
+
+
+# --------------------------------------------------------------------------- fuzzing the readers
+def _valid_bytes():
+    _, _, net = random_float_network([3, 4, 2], "tanh", 7)
+    buf = io.BytesIO()
+    np.savez(buf, W0=np.ones((2, 3)), b0=np.zeros(2), activation=np.array("relu"))
+    npy = io.BytesIO()
+    np.save(npy, np.arange(6, dtype=np.float32).reshape(2, 3) / 7)
+    return {"onnx": onnx_bytes(net), "npz": buf.getvalue(), "csv": b"a,b\n0.5,1/3\n-2,1e-3\n", "npy": npy.getvalue()}
+
+
+VALID = _valid_bytes()
+
+
+@settings(max_examples=150)
+@given(kind=st.sampled_from(sorted(VALID)), edits=st.lists(st.tuples(st.integers(0, 10 ** 6), st.integers(0, 255)),
+                                                          min_size=1, max_size=4),
+       cut=st.one_of(st.none(), st.integers(0, 10 ** 6)))
+def test_mutated_files_give_a_network_or_one_input_error(kind, edits, cut, tmp_path_factory):
+    data = bytearray(VALID[kind])
+    for position, value in edits:
+        data[position % len(data)] = value
+    if cut is not None:
+        data = data[:cut % (len(data) + 1)]
+    path = tmp_path_factory.mktemp("fuzz") / f"m.{kind}"
+    path.write_bytes(bytes(data))
+    try:
+        result = load_samples(path) if kind in ("csv", "npy") else load_network(path)
+    except InputError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert isinstance(result, (Network, flint.fmpq_mat))
+
+
+OPS_FOR_FUZZ = ["Gemm", "MatMul", "Add", "Relu", "LeakyRelu", "Tanh", "Sigmoid", "Flatten", "Identity", "Reshape",
+                "Constant", "Softmax", "Conv"]
+
+
+@settings(max_examples=150)
+@given(seed=st.integers(0, 2 ** 32 - 1), mutations=st.lists(st.integers(0, 5), min_size=1, max_size=3))
+def test_structurally_mutated_onnx_graphs(seed, mutations):
+    """Ops renamed, inputs rewired, initializers reshaped, attributes retyped: a network or one InputError."""
+    rng = np.random.default_rng(seed)
+    _, _, net = random_float_network([3, 4, 4, 2], "relu", seed % 1000)
+    model = network_to_onnx(net)
+    graph = model.graph
+    names = ["X", "Y"] + [n for node in graph.node for n in node.output] + [t.name for t in graph.initializer]
+    for kind in mutations:
+        node = graph.node[rng.integers(len(graph.node))]
+        if kind == 0:
+            node.op_type = OPS_FOR_FUZZ[rng.integers(len(OPS_FOR_FUZZ))]
+        elif kind == 1 and len(node.input):
+            node.input[rng.integers(len(node.input))] = names[rng.integers(len(names))]
+        elif kind == 2:
+            t = graph.initializer[rng.integers(len(graph.initializer))]
+            arr = numpy_helper.to_array(t)
+            t.CopyFrom(numpy_helper.from_array(arr.reshape(-1) if arr.ndim > 1 else arr.reshape(1, -1), t.name))
+        elif kind == 3:
+            node.attribute.append(helper.make_attribute(["alpha", "transB", "axis", "value"][rng.integers(4)],
+                                                        [1, 0.5, "s", [1, 2]][rng.integers(4)]))
+        elif kind == 4:
+            del graph.node[rng.integers(len(graph.node))]
+        else:
+            graph.node.insert(int(rng.integers(len(graph.node) + 1)),
+                              helper.make_node(OPS_FOR_FUZZ[rng.integers(len(OPS_FOR_FUZZ))],
+                                               [names[rng.integers(len(names))]], [f"extra{rng.integers(9)}"]))
+    try:
+        result = network_from_onnx(model.SerializeToString())
+    except InputError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert isinstance(result, Network)
+
+
+def test_reading_up_to_the_logits_of_a_softmax_classifier(tmp_path):
+    rng = np.random.default_rng(11)
+    w1, b1, w2, b2 = rng.normal(size=(4, 3)), rng.normal(size=4), rng.normal(size=(2, 4)), rng.normal(size=2)
+    nodes = [helper.make_node("Gemm", ["X", "W1", "B1"], ["z"], transB=1), helper.make_node("Relu", ["z"], ["h"]),
+             helper.make_node("Gemm", ["h", "W2", "B2"], ["logits"], transB=1),
+             helper.make_node("Softmax", ["logits"], ["Y"], name="probs", axis=1)]
+    model = make_model(nodes, {"W1": w1, "B1": b1, "W2": w2, "B2": b2}, [None, 3], [None, 2], elem=TensorProto.DOUBLE)
+    with pytest.raises(InputError, match="Softmax"):
+        network_from_onnx(model)
+    net = network_from_onnx(model, output="logits")
+    assert net == Network.from_numpy([w1, w2], [b1, b2], "relu")
+    X = rng.normal(size=(6, 3))
+    logits = exactid_outputs(net, X)
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(probs, run_ort(model, X), rtol=1e-9, atol=1e-12)  # onnxruntime's softmax of our logits
+    with pytest.raises(InputError, match="unsupported ONNX op 'Softmax'"):
+        network_from_onnx(model, output="nowhere")  # the walk meets the Softmax before any 'nowhere'
+    del model.graph.node[3]
+    with pytest.raises(InputError, match="'nowhere' is not on the chain from the input \\(it ends at 'logits'\\)"):
+        network_from_onnx(model, output="nowhere")
+    path = tmp_path / "clf.onnx"
+    path.write_bytes(model.SerializeToString())
+    code, out, err = cli("convert", path, "--onnx-output", "logits", "-o", tmp_path / "clf.json")
+    assert code == 0, err
+    assert load_network(tmp_path / "clf.json") == net
+
+
+def test_too_large_for_memory_is_refused_before_reading(tmp_path, monkeypatch):
+    import exactid.resources
+
+    np.save(tmp_path / "x.npy", np.ones((50, 40)))
+    (tmp_path / "x.csv").write_text("\n".join(",".join(["1"] * 40) for _ in range(50)))
+    _, _, net = random_float_network([40, 30, 2], "relu", 0)
+    save_network(tmp_path / "n.onnx", net)
+    monkeypatch.setattr(exactid.resources, "available_memory_bytes", lambda: 100_000)
+    for name in ("x.npy", "x.csv"):
+        with pytest.raises(InputError, match="needs about .* GiB, more than the"):
+            load_samples(tmp_path / name)
+    with pytest.raises(InputError, match="converting .* exactly needs about"):
+        load_network(tmp_path / "n.onnx")

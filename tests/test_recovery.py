@@ -114,8 +114,8 @@ def test_one_hidden_layer_recovered_exactly(activation, seed):
     assert np.all(cos > 0.999)
     cmp = compare(true, result.network, test_points=5000)
     assert cmp.uniform_error < 1e-8 and cmp.relative_parameter_error < 1e-6
-    assert result.queries == result.queries_hessians + result.queries_fit == \
-        8 * queries_per_hessian(6) + 4 * true.num_parameters
+    assert result.queries == result.queries_hessians + result.queries_fit + result.queries_validation == \
+        8 * queries_per_hessian(6) + 5 * true.num_parameters
 
 
 def test_two_hidden_layers_small_case_recovered():
@@ -216,12 +216,15 @@ def test_cli_demo_json(capsys):
     from exactid.cli.main import main
 
     code = main(["recover", "--demo", "--json", "--widths", "6,4,1", "--test-points", "2000",
-                 "--baseline-epochs", "3", "--seed", "1"])
+                 "--baseline-epochs", "3", "--baseline-rates", "0.01", "--baseline-lm-starts", "1", "--seed", "1"])
     assert code == 0
     payload = json.loads(capsys.readouterr().out)
     for key in ("verdict", "recovered_fraction", "uniform_error", "baseline_uniform_error", "queries"):
         assert key in payload
     assert payload["recovered_fraction"] == 1.0 and payload["pipeline"]["gap_ok"]
+    assert payload["layer_fractions"] == [1.0] and payload["parameter_error_aligned"] < 1e-8
+    assert set(payload["baselines"]) == {"adam_grid", "adam", "levenberg_marquardt", "adam_same_points"}
+    assert payload["query_model"]["pipeline"]["max_norm"] <= 3.0 + 1e-9  # joint method: Hessians and fit ball
     assert main(["recover", "--demo", "--widths", "6,x"]) == 2
 
 

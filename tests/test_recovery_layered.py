@@ -145,7 +145,8 @@ def test_layered_pipeline_recovers_two_hidden_layers(activation, seed):
     assert min(c.min() for c in entangled_cosines(true, result.initial_network)) > 0.999
     assert np.all(np.concatenate(entangled_cosines(true, result.network)) > 0.999)
     assert compare(true, result.network, test_points=5000).uniform_error < 1e-7
-    assert result.queries == result.queries_far_field + result.queries_hessians + result.queries_fit
+    assert result.queries == (result.queries_far_field + result.queries_hessians + result.queries_fit
+                              + result.queries_validation)
 
 
 def test_layered_pipeline_with_several_outputs():

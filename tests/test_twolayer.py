@@ -127,7 +127,7 @@ def test_bundled_certificates_check():
     from exactid.checker import check_paths
 
     outcomes = check_paths(["proofs/two-layer"])
-    assert len(outcomes) == 17 and all(o.status == "valid" for o in outcomes), [o.line() for o in outcomes]
+    assert len(outcomes) == 24 and all(o.status == "valid" for o in outcomes), [o.line() for o in outcomes]
 
 
 def test_random_products_by_construction():

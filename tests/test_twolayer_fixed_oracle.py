@@ -51,12 +51,11 @@ def equivalent(X, Y, X2, Y2) -> bool:
     return any(all(matches(t, s) for t, s in enumerate(perm)) for perm in itertools.permutations(range(r)))
 
 
-def exact_solutions(X: np.ndarray, Y: np.ndarray):
-    """Pairs (X2, Y2) over Q with supp ⊆ supp, X2 entries in VALUES, and X2 Y2 = X Y."""
-    SX, SY = X != 0, Y != 0
-    Z = X.dot(Y)
-    m, r = X.shape
-    n = Y.shape[1]
+def exact_solutions(SX: np.ndarray, SY: np.ndarray, Z: np.ndarray):
+    """Pairs (X2, Y2) over Q with supp X2 ⊆ SX, supp Y2 ⊆ SY, X2 entries in VALUES, X2 Y2 = Z."""
+    m, r = SX.shape
+    n = SY.shape[1]
+    Z = np.array([[Fraction(v) for v in row] for row in Z], dtype=object)
     where = np.argwhere(SX)
     for values in itertools.product(VALUES, repeat=len(where)):
         X2 = np.zeros((m, r), dtype=object) + Fraction(0)
@@ -111,7 +110,7 @@ def test_fixed_verdicts_against_brute_force(seed):
     cert, res = fixed_certificate(X, Y)
     Xf, Yf = as_fractions(X), as_fractions(Y)
     if res.verdict == "identifiable":
-        for X2, Y2 in exact_solutions(Xf, Yf):
+        for X2, Y2 in exact_solutions(Xf != 0, Yf != 0, Xf.dot(Yf)):
             assert equivalent(Xf, Yf, X2, Y2), (Xf, Yf, X2, Y2)
     if res.verdict == "not_identifiable":
         X2, Y2 = (as_fractions(M) for M in res.second)
@@ -119,7 +118,7 @@ def test_fixed_verdicts_against_brute_force(seed):
         assert not ((X2 != 0) & (Xf == 0)).any() and not ((Y2 != 0) & (Yf == 0)).any()
         assert not equivalent(Xf, Yf, X2, Y2)
         # and the oracle meets some inequivalent solution of its own
-        assert any(not equivalent(Xf, Yf, A, B) for A, B in exact_solutions(Xf, Yf)) or \
+        assert any(not equivalent(Xf, Yf, A, B) for A, B in exact_solutions(Xf != 0, Yf != 0, Xf.dot(Yf))) or \
             max(abs(v) for v in np.r_[X2.ravel(), Y2.ravel()]) > 2
     if cert is not None:
         check_document(cert)

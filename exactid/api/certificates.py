@@ -24,8 +24,8 @@ class _StepBar:
             self.bar.reset(total=total)
         self.done = 0
 
-    def step(self, index: int) -> None:
-        if index >= self.done:
+    def step(self, index: int | None) -> None:
+        if index is not None and index >= self.done:
             self.bar.update(index + 1 - self.done)
             self.done = index + 1
 

@@ -72,7 +72,7 @@ def _family(spec: FamilyLike, m: int, n: int) -> SparsityFamily:
 
 def two_layer(Z: Any = None, *, family: FamilyLike = None, X: Any = None, Y: Any = None, n: Optional[int] = None,
               fixed_support: bool = False, count: bool = False, max_candidates: int = 200_000,
-              field: FieldLike = None) -> TwoLayerResult:
+              field: FieldLike = None, supports: Optional[tuple] = None) -> TwoLayerResult:
     """Identifiability of a two-layer sparse factorization ``Z = X Y``.
 
     Three forms:
@@ -87,6 +87,9 @@ def two_layer(Z: Any = None, *, family: FamilyLike = None, X: Any = None, Y: Any
       the supports of X and Y (``family`` may override K, K2 or r).
     - ``two_layer(X=..., Y=..., fixed_support=True)``: is ``(X, Y)`` determined by ``Z``
       among the pairs with the supports of X and Y?
+    - ``two_layer(Z, supports=(S_X, S_Y))``: does a pair with supports inside S_X, S_Y
+      (boolean arrays, or matrices standing for their nonzero patterns) factor ``Z``, and is
+      it unique?  The factors are recovered by iterative completion (``factors``).
 
     Returns
     -------
@@ -106,11 +109,16 @@ def two_layer(Z: Any = None, *, family: FamilyLike = None, X: Any = None, Y: Any
     >>> X = np.array([[1, 2], [3, 4]]); Y = np.array([[1, 1], [1, -1]])
     >>> exactid.two_layer(X=X, Y=Y, fixed_support=True).verdict
     <Verdict.NOT_IDENTIFIABLE: 'not_identifiable'>
+    >>> res = exactid.two_layer([[2, 3], [4, 11]], supports=([[1, 0], [1, 1]], [[1, 1], [0, 1]]))
+    >>> res.verdict, res.factors[0].tolist() == [[1, 0], [2, 1]]
+    (<Verdict.IDENTIFIABLE: 'identifiable'>, True)
     """
     from ..certify.twolayer import family_certificate, fixed_certificate
     from ..factorization.rootsums import RootSumMatrix, named_root_sums
     from ..factorization.twolayer import decide_family
 
+    if supports is not None:
+        return _two_layer_given_supports(Z, supports, field, family, X, Y, fixed_support)
     if (Z is None) == (X is None and Y is None):
         raise InputError("give either Z (a matrix or a name) or X and Y")
     if Z is None and (X is None or Y is None):
@@ -146,7 +154,8 @@ def two_layer(Z: Any = None, *, family: FamilyLike = None, X: Any = None, Y: Any
                 raise InputError("fixed_support decides for the supports of X and Y: no family")
             cert, result = fixed_certificate(Xm, Ym)
             return TwoLayerResult(result.verdict, result.reason, cert, result, kind="fixed",
-                                  shape=(Xm.nrows, Xm.ncols, Ym.ncols), r=Xm.ncols, factors=(Xm, Ym))
+                                  shape=(Xm.nrows, Xm.ncols, Ym.ncols), r=Xm.ncols, factors=(Xm, Ym),
+                                  supports=(support_of(Xm), support_of(Ym)))
         data = Xm @ Ym
         Zr = RootSumMatrix.from_exact(data)
         overrides = _overrides(family)
@@ -157,6 +166,27 @@ def two_layer(Z: Any = None, *, family: FamilyLike = None, X: Any = None, Y: Any
                           x_col_sparsity=fam.x_col_sparsity, y_row_sparsity=fam.y_row_sparsity, r=fam.r,
                           candidates=len(result.candidates), covers=result.count,
                           factors=(Xm, Ym) if Z is None else ())
+
+
+def _two_layer_given_supports(Z, supports, field, family, X, Y, fixed_support) -> TwoLayerResult:
+    from ..certify.twolayer import given_supports_certificate
+
+    if Z is None or X is not None or Y is not None or family is not None or fixed_support:
+        raise InputError("supports=(S_X, S_Y) goes with a product Z alone (no X, Y, family or fixed_support)")
+    if not (isinstance(supports, (tuple, list)) and len(supports) == 2):
+        raise InputError("supports must be a pair (S_X, S_Y)")
+    data = exact_matrix(Z, field, "product Z")
+    # a boolean array or any matrix stands for its nonzero pattern
+    SX, SY = (support_of(exact_matrix(np.asarray(S).astype(np.int64) if np.asarray(S).dtype == bool else S, None, what))
+              for S, what in zip(supports, ("support S_X", "support S_Y")))
+    if SX.shape[0] != data.nrows or SY.shape[1] != data.ncols or SX.shape[1] != SY.shape[0]:
+        raise InputError(f"supports {SX.shape[0]}x{SX.shape[1]} and {SY.shape[0]}x{SY.shape[1]} do not fit "
+                         f"the {data.nrows}x{data.ncols} matrix Z")
+    cert, result = given_supports_certificate(data, SX, SY)
+    factors = (result.X, result.Y) if result.X is not None else ()
+    return TwoLayerResult(result.verdict, result.reason, cert, result, kind="supports",
+                          shape=(data.nrows, SX.shape[1], data.ncols), r=SX.shape[1], factors=factors,
+                          supports=(SX, SY))
 
 
 def _overrides(family: FamilyLike) -> dict:

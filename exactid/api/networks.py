@@ -36,29 +36,37 @@ def as_network(net: Any, activation: Optional[str] = None) -> Network:
 
         if activation is not None and net.get("activation", activation) != activation:
             raise InputError(f"the network's activation is {net.get('activation')}, not {activation}")
-        return network_from_json(_plain(net, "network"))
+        floats: list = []
+        plain = _plain(net, floats)
+        if floats:
+            warn_float_conversion("the network's weights")
+        return network_from_json(plain)
     if isinstance(net, (list, tuple)) and net and all(isinstance(l, (list, tuple)) and len(l) == 2 for l in net):
         if activation is None:
             raise InputError("a list of (W, b) layers needs its activation")
-        return Network.from_lists(activation, [(_plain(w, f"layer {i} W"), _plain(b, f"layer {i} b"))
-                                               for i, (w, b) in enumerate(net)])
+        floats: list = []
+        layers = [(_plain(w, floats), _plain(b, floats)) for w, b in net]
+        if floats:
+            warn_float_conversion("the network's weights")
+        return Network.from_lists(activation, layers)
     raise InputError("a network must be a Network, a dict {'activation', 'layers'}, a list of (W, b) pairs "
                      f"or a file path, got {type(net).__name__}")
 
 
-def _plain(value: Any, what: str) -> Any:
-    """Numpy arrays (anywhere inside) as nested lists; one warning if floats are converted."""
+def _plain(value: Any, floats: list) -> Any:
+    """Numpy arrays (anywhere inside) as nested lists; records in ``floats`` that floats were met."""
     if isinstance(value, np.ndarray):
         if value.dtype.kind == "f":
-            warn_float_conversion(what, stacklevel=6)
-        elif value.dtype.kind not in "iub":
-            if value.dtype.kind != "O":
-                raise InputError(f"{what}: unsupported dtype {value.dtype}")
+            floats.append(True)
+        elif value.dtype.kind not in "iubO":
+            raise InputError(f"unsupported dtype {value.dtype} in a network")
         return value.tolist()
     if isinstance(value, dict):
-        return {k: _plain(v, what) for k, v in value.items()}
+        return {k: _plain(v, floats) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v, what) for v in value]
+        return [_plain(v, floats) for v in value]
+    if isinstance(value, float):
+        floats.append(True)
     if isinstance(value, np.generic):
         return value.item()
     return value
@@ -77,7 +85,14 @@ def relu_local(net: Any, X: Any) -> ReluLocalResult:
     net : Network, dict, list of (W, b) or path
         A ReLU network (last layer affine).
     X : array-like
-        One sample per row.
+        One sample per row (integers exactly, floats converted exactly with a warning).
+
+    Returns
+    -------
+    ReluLocalResult
+        ``identifiable``, ``not_identifiable`` (both certified) or ``undecided``; ``rank``
+        of J (``rank_certified`` says whether it is exact), ``d``, ``h``, ``d_minus_h``,
+        ``r_a``, ``n`` samples, ``k`` outputs; ``details`` has the never/always active neurons.
 
     Examples
     --------
@@ -104,8 +119,19 @@ def relu_local(net: Any, X: Any) -> ReluLocalResult:
 def relu_box(net: Any, lo: Any = -1, hi: Any = 1) -> ReluBoxResult:
     """Identifiability of a one-hidden-layer ReLU network from its function on ``[lo, hi]^n``.
 
-    ``not_identifiable`` comes with ``alternative``, a second network computing the same
-    function on the box that is not a rescaling or permutation of the first.
+    Parameters
+    ----------
+    net : Network, dict, list of (W, b) or path
+        One hidden layer, ReLU.
+    lo, hi : rational (int, "p/q", Fraction, float converted exactly)
+        The box ``[lo, hi]^n``, ``lo < hi``.
+
+    Returns
+    -------
+    ReluBoxResult
+        ``identifiable`` or ``not_identifiable`` (both certified) or ``undecided``;
+        ``condition`` names the failed condition and ``alternative`` is a second network
+        with the same function on the box that is not a rescaling or permutation of the first.
 
     Examples
     --------
@@ -127,16 +153,9 @@ def relu_box(net: Any, lo: Any = -1, hi: Any = 1) -> ReluBoxResult:
         raise InputError(f"bad box bounds: {exc}") from None
     cert = None
     if report.verdict != "undecided":
-        cert, _ = shallow_certificate(network, _bound(lo), _bound(hi), report)
+        cert, _ = shallow_certificate(network, lo, hi, report)
     return ReluBoxResult(report.verdict, report.reason, cert, report, condition=report.condition,
                          neurons=tuple(report.neurons), alternative=report.alternative)
-
-
-def _bound(value: Any) -> Any:
-    """A box end as ``fmpq`` (the one rational converter)."""
-    from ..domains.base import to_fmpq
-
-    return to_fmpq(value)
 
 
 def funcdim(net: Any, X: Any) -> FuncdimResult:
@@ -147,6 +166,18 @@ def funcdim(net: Any, X: Any) -> FuncdimResult:
     columns, ``R_A = k rank K`` with a verified kernel of K, or the exact rank of a small J),
     otherwise ``lower_bound``.  A sample on a kink (J not defined) raises
     :class:`~exactid.errors.InputError`.  See :mod:`exactid.networks.funcdim`.
+
+    Parameters
+    ----------
+    net : Network, dict, list of (W, b) or path
+    X : array-like
+        One sample per row.
+
+    Returns
+    -------
+    FuncdimResult
+        ``rank`` of J with ``d``, ``h``, ``d_minus_h`` and ``r_a``; ``certificate`` is the
+        ReLU certificate when the analysis is decided (it proves the rank), else ``None``.
 
     Examples
     --------
@@ -174,6 +205,19 @@ def equivalent(net1: Any, net2: Any, precision: int = 128) -> EquivalenceResult:
     ``equivalent`` comes with the symmetry operations (permutations, sign flips, rescalings,
     removals of inactive neurons) mapping both onto the same parameters; ``not_equivalent``
     with a rational input where ball-arithmetic enclosures of the outputs are disjoint.
+
+    Parameters
+    ----------
+    net1, net2 : Network, dict or path
+        Networks with the same activation family (relu, leaky_relu:P/Q, hardtanh, tanh, logistic).
+    precision : int
+        Bits of the ball arithmetic used to search a separating point (16..20000).
+
+    Returns
+    -------
+    EquivalenceResult
+        ``equivalent``, ``not_equivalent`` or ``undecided``; ``method``, ``operations``
+        (counts for both networks), ``point`` and ``output`` (where they differ).
 
     Examples
     --------
@@ -205,6 +249,12 @@ def symmetries(activation: Any) -> SymmetriesResult:
 
     ``activation`` is a name (relu, tanh, logistic, exp, hardtanh, identity,
     ``leaky_relu:P/Q``) or an expression in ``t``.  Computed symbolically; no certificate.
+
+    Returns
+    -------
+    SymmetriesResult
+        ``exact`` with ``finite``, ``order`` and ``families`` (in words), or ``undecided``
+        with the reason; ``details`` is the group (membership tests, elements).
 
     Examples
     --------

@@ -37,7 +37,8 @@ from ..factorization.butterfly import (
     nondegenerate,
     product_compact,
 )
-from .common import encode_matrix, encode_rational, envelope
+from .common import encode_matrix, encode_rational, envelope, rational_if_degree_one
+from .limits import MAX_BUTTERFLY_N, require_checkable
 
 MATRICES = ("dft", "hadamard", "random")
 
@@ -72,19 +73,45 @@ def uniqueness_certificate(result: ButterflyResult, matrix_name: str, matrix: Op
         data: dict = {"encoding": "roots_of_unity", "conductor": result.conductor,
                       "factors": [f.astype(np.int64).ravel().tolist() for f in result.factors]}
     else:
-        if any(not isinstance(x, flint.fmpq) for f in result.factors for x in f.ravel()):
-            raise InputError("uniqueness certificates support rational or roots-of-unity entries only "
-                             "(general Q(zeta_n) entries are not supported)")
-        data = {"encoding": "rational",
-                "factors": [[encode_rational(int(x.p), int(x.q)) for x in f.ravel()] for f in result.factors]}
+        data = _explicit_factors(result, "factors")
         why = nondegenerate(result.factors, result.tree, result.L)
         if why:
             raise InputError(f"the factorization is degenerate ({why}): uniqueness is not certified")
     if matrix_name == "explicit":
-        if matrix is None or matrix.field is not QQ:
-            raise InputError("an explicit uniqueness certificate needs the rational matrix")
+        if matrix is None:
+            raise InputError("an explicit uniqueness certificate needs the matrix")
         data["matrix"] = encode_matrix(matrix)
     return envelope(claim, data, _steps(result.tree), meta)
+
+
+def _explicit_factors(result: ButterflyResult, key: str, factors: Optional[list] = None) -> dict:
+    """Explicit factor values: rationals, or power-basis coefficient lists over Q(zeta_c)."""
+    factors = result.factors if factors is None else factors
+    if result.encoding == "rational":
+        return {"encoding": "rational",
+                key: [[encode_rational(int(x.p), int(x.q)) for x in f.ravel()] for f in factors]}
+    if result.encoding != "cyclotomic":  # pragma: no cover - roots of unity are encoded by exponents
+        raise InputError(f"no explicit encoding for {result.encoding!r} factors")
+
+    def coefficients(x) -> list:
+        return [encode_rational(int(c.p), int(c.q)) for c in x.coefficients()]
+
+    return {"encoding": "cyclotomic", "conductor": result.conductor,
+            key: [[coefficients(x) for x in f.ravel()] for f in factors]}
+
+
+def not_identifiable_certificate(result: ButterflyResult, matrix: ExactMatrix, second: list, level: int,
+                                 perm_name: Optional[str] = None, meta: Optional[dict] = None) -> dict:
+    """Certificate of two butterfly factorizations (``result.factors`` and ``second``) whose
+    zero patterns differ at ``level``: the factorization is not identifiable."""
+    claim = {"kind": "butterfly_not_identifiable", "matrix": "explicit", "n": result.N,
+             "perm": _perm_json(result, perm_name), "verdict": "not_identifiable"}
+    data = _explicit_factors(result, "factors")
+    data["second"] = _explicit_factors(result, "second", second)["second"]
+    data["matrix"] = encode_matrix(matrix)
+    steps = [{"kind": "product", "factorization": "factors"}, {"kind": "product", "factorization": "second"},
+             {"kind": "zero_patterns_differ", "level": int(level)}]
+    return envelope(claim, data, steps, meta)
 
 
 def no_factorization_certificate(result: ButterflyResult, matrix: ExactMatrix, meta: Optional[dict] = None,
@@ -131,6 +158,7 @@ def certify_named(name: str, N: int, tree: Any = "balanced", seed: int = 0) -> t
     if name not in MATRICES:
         raise InputError(f"unknown matrix {name!r}; choose one of {', '.join(MATRICES)}")
     L = log2_size(N)
+    require_checkable(N, MAX_BUTTERFLY_N, "butterfly size")
     tree_obj = make_tree(tree, L)
     start = time.perf_counter()
     if name == "dft":
@@ -152,25 +180,39 @@ def certify_named(name: str, N: int, tree: Any = "balanced", seed: int = 0) -> t
 
 
 def certify_matrix(matrix: ExactMatrix, perm: Any = None, tree: Any = "balanced") -> tuple[Optional[dict], ButterflyResult]:
-    """Exact factorization of an explicit matrix with its certificate (``None`` when degenerate)."""
+    """Exact factorization of an explicit matrix over Q or Q(zeta_n) with its certificate.
+
+    ``identifiable`` (non-degenerate factorization), ``no_factorization`` (a root block of
+    rank >= 2), ``not_identifiable`` (a factorization with a zero column or row, hence a free
+    row or column in the next factor), or ``None`` and status ``degenerate`` when neither applies.
+    """
+    require_checkable(matrix.nrows, MAX_BUTTERFLY_N, "butterfly size")
+    from ..factorization.butterfly.degenerate import second_factorization
+
+    matrix = rational_if_degree_one(matrix)
     result = factor_exact(matrix, perm, tree)
     perm_name = perm if isinstance(perm, str) else None
     if result.status == "no_factorization":
         return no_factorization_certificate(result, matrix, perm_name=perm_name), result
-    if result.status == "factorized" and matrix.field is QQ:
-        if nondegenerate(result.factors, result.tree, result.L) is None:
-            return uniqueness_certificate(result, "explicit", matrix, perm_name), result
-        result.status, result.reason = "degenerate", "a partial product has a zero column or row"
-    elif result.status == "factorized":
-        result.status = "uncertified"
-        result.reason = (f"factorized exactly over {matrix.field.name}, but uniqueness certificates cover "
-                         "rational entries only (and the named DFT/Hadamard matrices)")
+    if result.status == "factorized" and nondegenerate(result.factors, result.tree, result.L) is None:
+        return uniqueness_certificate(result, "explicit", matrix, perm_name), result
+    # degenerate: a zero block, or a partial product with a zero column or row
+    found = result if result.status == "factorized" else factor_exact(matrix, perm, tree, zero_blocks=True)
+    if found.status == "factorized":
+        second = second_factorization(found.factors, found.L)
+        if second is not None:
+            factors2, level, why = second
+            found.status, found.reason = "not_identifiable", f"{why}: the next factor has a free row or column"
+            return not_identifiable_certificate(found, matrix, factors2, level, perm_name), found
+    result.status = "degenerate"
+    result.reason = result.reason or "a partial product has a zero column or row, and no factor has one"
     return None, result
 
 
 #: Verdict of each status of a :class:`ButterflyResult` once certified (factorized results are
 #: certified unique, or re-labelled ``degenerate`` / ``uncertified`` by :func:`certify_matrix`).
-VERDICTS = {"factorized": "identifiable", "no_factorization": "no_factorization"}
+VERDICTS = {"factorized": "identifiable", "no_factorization": "no_factorization",
+            "not_identifiable": "not_identifiable"}
 
 
 def verdict_of(result: ButterflyResult) -> str:
@@ -180,6 +222,12 @@ def verdict_of(result: ButterflyResult) -> str:
     'identifiable'
     """
     return VERDICTS.get(result.status, "undecided")
+
+
+def _dft_matrix(N: int) -> ExactMatrix:
+    from ..transforms import dft
+
+    return dft(N)
 
 
 def bundled():
@@ -195,6 +243,14 @@ def bundled():
         yield BundleItem(f"butterfly/hadamard-{N}{suffix}",
                          f"Hadamard matrix of size {N}: butterfly factorization unique up to scalings",
                          lambda N=N: certify_named("hadamard", N)[0])
+    yield BundleItem("butterfly/dft-8-explicit-cyclotomic.json",
+                     "the DFT of size 8 given by its entries over Q(zeta_8), bit reversal: unique up to scalings",
+                     lambda: certify_matrix(_dft_matrix(8), "bitrev")[0])
+    yield BundleItem("butterfly/zero-column-4.json",
+                     "Z = [[1,2,0,0],[3,6,0,0],[0,0,0,0],[0,0,0,0]]: a factor with a zero column leaves a row of the "
+                     "next factor free (not identifiable)",
+                     lambda: certify_matrix(ExactMatrix.from_rows([[1, 2, 0, 0], [3, 6, 0, 0], [0, 0, 0, 0],
+                                                                   [0, 0, 0, 0]]))[0])
     yield BundleItem("butterfly/random-64-seed-1.json.gz",
                      "random rational butterfly product of size 64 (seed 1): unique up to scalings",
                      lambda: certify_named("random", 64, seed=1)[0])

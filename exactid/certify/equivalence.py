@@ -16,6 +16,7 @@ from ..networks.actions import enc, net_activation
 from ..networks.equivalence import EquivalenceResult, decide_equivalence
 from ..networks.format import Network
 from .common import envelope
+from .limits import MAX_PARAMETERS, require_checkable
 
 
 def equivalence_certificate(net1: Network, net2: Network, result: Optional[EquivalenceResult] = None,
@@ -29,6 +30,8 @@ def equivalence_certificate(net1: Network, net2: Network, result: Optional[Equiv
     >>> cert["claim"]["verdict"], cert["steps"][-1]["kind"]
     ('equivalent', 'same_parameters')
     """
+    for net in (net1, net2):
+        require_checkable(net.num_parameters, MAX_PARAMETERS, "number of network parameters")
     if result is None:
         start = time.perf_counter()
         result = decide_equivalence(net1, net2)
@@ -83,7 +86,7 @@ def bundled():
         return equivalence_certificate(net, network_from_json(js))
 
     def sussmann_pair() -> dict:
-        # tanh: unit 2 is unit 0 with the sign flipped, unit 3 is dead, unit 4 is constant 0
+        # tanh: neuron 2 is neuron 0 with the sign flipped, neuron 3 is dead, neuron 4 is constant 0
         red = Network.from_lists("tanh", [([[1, 2], [3, -1]], [1, 0]), ([[2, 5]], ["1/2"])])
         big = Network.from_lists("tanh", [([[1, 2], [3, -1], [-1, -2], [7, 7], [0, 0]], [1, 0, -1, 2, 0]),
                                            ([[3, 5, 1, 0, 9]], ["1/2"])])
@@ -95,7 +98,24 @@ def bundled():
         b = Network.from_lists("relu", [([[2], [-1]], [2, -1]), ([["1/2", -1]], [-1])])
         return equivalence_certificate(a, b)
 
+    def tanh_logistic_pair() -> dict:
+        from ..networks.actions import tanh_as_logistic
+
+        net = base("tanh", 4, (2, 3, 2, 1))
+        other, _ = random_orbit_member(tanh_as_logistic(net), random.Random(104))
+        return equivalence_certificate(net, other)
+
+    def kink_bump() -> dict:
+        # relu(x) - 2 relu(x - 1/1000) + relu(x - 2/1000) is a bump of height 1/1000, not 0
+        bump = Network.from_lists("relu", [([[1], [1], [1]], [0, "-1/1000", "-2/1000"]), ([[1, -2, 1]], [0])])
+        zero = Network.from_lists("relu", [([[1]], [0]), ([[0]], [0])])
+        return equivalence_certificate(bump, zero)
+
     cases = [
+        ("equivalence/tanh-logistic-2-3-2-1.json", "a tanh 2-3-2-1 network equals a logistic network "
+         "(tanh(z) = 2 logistic(2 z) - 1, then an orbit member)", tanh_logistic_pair),
+        ("equivalence/relu-bump-not-zero.json", "three relu neurons with kinks 1/1000 apart do not compute 0 "
+         "(exact separating point from the normal forms)", kink_bump),
         ("equivalence/tanh-3-5-2-orbit.json", "a tanh 3-5-2 network and a random member of its orbit are equivalent",
          lambda: orbit_pair("tanh", 1, (3, 5, 2))),
         ("equivalence/logistic-2-4-3-1-orbit.json", "a logistic 2-4-3-1 network and an orbit member are equivalent",

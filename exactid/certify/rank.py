@@ -9,6 +9,7 @@ from ..domains.finite import Reduction
 from ..domains.matrix import ExactMatrix
 from ..linalg.rank import MinorWitness, RankResult, certified_rank, nonzero_minor
 from .common import encode_matrix, envelope, field_label, rational_if_degree_one
+from .limits import MAX_CONDUCTOR, require_checkable
 
 
 def minor_step(witness: MinorWitness) -> dict:
@@ -41,6 +42,7 @@ def rank_certificate(matrix: ExactMatrix, result: Optional[RankResult] = None) -
     >>> cert["claim"]["rank"], cert["claim"]["bound"], [s["kind"] for s in cert["steps"]]
     (1, 'exact', ['minor_nonzero_mod_p', 'kernel_vectors'])
     """
+    require_checkable(matrix.field.conductor, MAX_CONDUCTOR, "conductor")
     start = time.perf_counter()
     matrix = rational_if_degree_one(matrix)
     if result is None or result.minor.root != 1 and matrix.field.degree == 1:

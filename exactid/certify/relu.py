@@ -16,6 +16,7 @@ from typing import Any, Optional
 
 import flint
 
+from ..domains.base import to_fmpq
 from ..domains.finite import Reduction
 from ..errors import CertificationError
 from ..networks.format import Network
@@ -23,6 +24,7 @@ from ..networks.local_identifiability import LocalReport, analyze
 from ..networks.relu_forward import ExactForward, activation_name, exact_forward
 from ..networks.shallow import ShallowReport, analyze_shallow
 from .common import encode_rational, envelope
+from .limits import MAX_PARAMETERS, require_checkable
 from .rank import kernel_step, minor_step
 
 LOCAL_KIND = "relu_local_identifiability"
@@ -76,6 +78,7 @@ def local_certificate(net: Network, X: Any, report: Optional[LocalReport] = None
     >>> cert["claim"]["verdict"], [s["kind"] for s in cert["steps"]]
     ('not_identifiable', ['jacobian_minor_nonzero_mod_p', 'gram_kernel_vectors'])
     """
+    require_checkable(net.num_parameters, MAX_PARAMETERS, "number of network parameters")
     start = time.perf_counter()
     fwd = fwd or exact_forward(net, X)
     report = report or analyze(net, X, fwd=fwd)
@@ -100,8 +103,9 @@ def _empty_kernel(n: int) -> dict:
 
 def shallow_certificate(net: Network, lo: Any, hi: Any, report: Optional[ShallowReport] = None) -> tuple[dict, ShallowReport]:
     """Certificate of the box verdict for a one-hidden-layer network."""
+    require_checkable(net.num_parameters, MAX_PARAMETERS, "number of network parameters")
     report = report or analyze_shallow(net, lo, hi)
-    lo_q, hi_q = flint.fmpq(lo) if not isinstance(lo, flint.fmpq) else lo, flint.fmpq(hi) if not isinstance(hi, flint.fmpq) else hi
+    lo_q, hi_q = to_fmpq(lo), to_fmpq(hi)
     data = {"network": net.to_json(), "lo": encode_rational(int(lo_q.p), int(lo_q.q)),
             "hi": encode_rational(int(hi_q.p), int(hi_q.q))}
     steps: list = []

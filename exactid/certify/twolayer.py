@@ -15,8 +15,10 @@ from ..factorization.rootsums import RootSumMatrix, named_root_sums
 from ..factorization.twolayer import FamilyResult, decide_family
 from ..supports import SparsityFamily
 from .common import encode_matrix, envelope, field_label, rational_if_degree_one
+from .limits import MAX_NAMED_SIZE, require_checkable
 
-__all__ = ["family_certificate", "named_family_certificate", "bundled"]
+__all__ = ["family_certificate", "named_family_certificate", "fixed_certificate", "given_supports_certificate",
+           "bundled"]
 
 
 def _block(b) -> dict:
@@ -32,6 +34,8 @@ def family_certificate(Z: RootSumMatrix, family: SparsityFamily, result: Optiona
     Undecided results have no certificate: ``(None, result)`` is returned.
     """
     start = time.perf_counter()
+    if Z.name is not None:
+        require_checkable(int(Z.size), MAX_NAMED_SIZE, "named matrix size")
     if result is None:
         result = decide_family(Z, family, count=count)
     if result.verdict == "undecided":
@@ -48,12 +52,15 @@ def family_certificate(Z: RootSumMatrix, family: SparsityFamily, result: Optiona
             data = Z.to_exact()
         claim["matrix"] = "data"
         payload = {"matrix": encode_matrix(data)}
-    steps = [{"kind": "entries_nonzero_mod_p", "p": red.p, "root": red.root}]
+    nnz = result.nonzeros if result.nonzeros is not None else Z.shape[0] * Z.shape[1]
+    # every entry nonzero mod p; or, with zero entries, the zero residues are exact zeros
+    steps = [{"kind": "entries_nonzero_mod_p" if nnz == Z.shape[0] * Z.shape[1] else "support_mod_p",
+              "p": red.p, "root": red.root}]
     for blk, rows, cols, wred in result.excluded:
         steps.append({"kind": "block_not_rank_one", "block": _block(blk), "rows": [int(i) for i in rows],
                       "cols": [int(j) for j in cols], "p": wred.p, "root": wred.root})
     if result.verdict == "no_factorization" and not result.candidates and \
-            family.r * family.x_col_sparsity * family.y_row_sparsity < Z.shape[0] * Z.shape[1]:
+            family.r * family.x_col_sparsity * family.y_row_sparsity < nnz:
         pass  # the count alone proves it: every entry is nonzero
     elif result.verdict == "not_identifiable":
         for cover in result.covers[:2]:
@@ -98,10 +105,55 @@ def bundled():
                 f"two-layer/{name}-{N}.json.gz",
                 f"{label} of size {N} is {verdict} (X {N // 2}-sparse by column, Y 2-sparse by row, r = {N})",
                 lambda name=name, N=N: named_family_certificate(name, N, N // 2, 2, N)[0])
+    yield from _bundled_decisions(BundleItem)
 
 
-def fixed_certificate(X: ExactMatrix, Y: ExactMatrix, result=None) -> tuple[Optional[dict], "FixedResult"]:
+def _bundled_decisions(BundleItem):
+    """Small instances of each rule of docs/twolayer.md (fixed supports, zeros, given supports)."""
+    import numpy as np
+
+    def rows(*r):
+        return ExactMatrix.from_rows([list(x) for x in r])
+
+    Y = rows((1, 1, 0), (0, 1, 1))
+    yield BundleItem("two-layer/fixed-shared-rows-independent.json",
+                     "X = [[1,1],[1,2]], Y = [[1,1,0],[0,1,1]]: the shared rows carry independent factors, "
+                     "identifiable for the fixed supports",
+                     lambda: fixed_certificate(rows((1, 1), (1, 2)), Y)[0])
+    yield BundleItem("two-layer/fixed-shared-rows-proportional.json",
+                     "X = [[1,2],[1,2]], Y = [[1,1,0],[0,1,1]]: proportional shared factors, a shift on the "
+                     "overlap gives a second pair (not identifiable)",
+                     lambda: fixed_certificate(rows((1, 2), (1, 2)), Y)[0])
+    yield BundleItem("two-layer/fixed-half-degenerate.json",
+                     "x_1 = 0 with y_1 nonzero: y_1 can be zeroed (not identifiable)",
+                     lambda: fixed_certificate(rows((1, 0), (2, 0)), rows((1, 3), (1, 1)))[0])
+    Z = rows((1, 2, 0, 0), (2, 4, 0, 0), (0, 0, 3, 0), (0, 0, 1, 0))
+    yield BundleItem("two-layer/zeros-4x4-identifiable.json",
+                     "Z = [[1,2,0,0],[2,4,0,0],[0,0,3,0],[0,0,1,0]] (6 nonzero entries), X 2-sparse by column, "
+                     "Y 1-sparse by row, r = 3: unique exact cover of supp(Z), identifiable",
+                     lambda: family_certificate(RootSumMatrix.from_exact(Z), SparsityFamily(4, 4, 3, 2, 1),
+                                                data=Z)[0])
+    yield BundleItem("two-layer/zeros-4x4-no-factorization.json",
+                     "the same Z with X and Y 2-sparse and r = 1: 6 nonzero entries > r k k' = 4, no factorization",
+                     lambda: family_certificate(RootSumMatrix.from_exact(Z), SparsityFamily(4, 4, 1, 2, 2),
+                                                data=Z)[0])
+    SX, SY = np.array([[1, 0], [1, 1]]), np.array([[1, 1], [0, 1]])
+    yield BundleItem("two-layer/given-supports-identifiable.json",
+                     "Z = [[2,3],[4,11]] with supports [[1,0],[1,1]], [[1,1],[0,1]]: factors recovered by "
+                     "completion, identifiable",
+                     lambda: given_supports_certificate(rows((2, 3), (4, 11)), SX, SY)[0])
+    yield BundleItem("two-layer/given-supports-no-factorization.json",
+                     "Z = [[2,3],[4,7]] has no factorization with supports [[1],[1]], [[1,1]] (rank one forced)",
+                     lambda: given_supports_certificate(rows((2, 3), (4, 7)), np.array([[1], [1]]),
+                                                        np.array([[1, 1]]))[0])
+
+
+def fixed_certificate(X: ExactMatrix, Y: ExactMatrix, result=None,
+                      product: Optional[ExactMatrix] = None) -> tuple[Optional[dict], "FixedResult"]:
     """Decide (unless given) and certify identifiability of (X, Y) for its fixed supports.
+
+    With ``product`` (Z, given by the user), the certificate also carries Z and the checker
+    verifies X Y = Z.
 
     >>> from exactid.domains import ExactMatrix
     >>> X = ExactMatrix.from_rows([[1, 2], [3, 4]]); Y = ExactMatrix.from_rows([[1, 1], [1, -1]])
@@ -120,6 +172,8 @@ def fixed_certificate(X: ExactMatrix, Y: ExactMatrix, result=None) -> tuple[Opti
     claim = {"kind": "two_layer_fixed", "shape": [X.nrows, X.ncols, Y.ncols], "field": field_label(X.field),
              "verdict": result.verdict}
     data = {"X": encode_matrix(X), "Y": encode_matrix(Y)}
+    if product is not None:
+        data["Z"] = encode_matrix(rational_if_degree_one(product))
     analysis = result.analysis
     if result.verdict == "not_identifiable":
         X2, Y2 = result.second
@@ -136,5 +190,49 @@ def fixed_certificate(X: ExactMatrix, Y: ExactMatrix, result=None) -> tuple[Opti
                  if e[0] == "single" else
                  {"kind": "shared_pair", "components": [int(e[1]), int(e[2])], "side": e[3],
                   "indices": [int(e[4][0]), int(e[4][1])]} for e in result.events]
+    meta = {"seconds": round(time.perf_counter() - start, 3), "reason": result.reason}
+    return envelope(claim, data, steps, meta), result
+
+
+def given_supports_certificate(Z: ExactMatrix, SX, SY) -> tuple[Optional[dict], "GivenSupportsResult"]:
+    """Decide and certify a given Z with a given support pair (S_X, S_Y).
+
+    ``identifiable`` / ``not_identifiable``: a ``two_layer_fixed`` certificate of the recovered
+    pair (whose supports are exactly S_X, S_Y) carrying Z; ``no_factorization``: a
+    ``two_layer_supports`` certificate (recovered components and a contradicting entry).
+
+    >>> import numpy as np
+    >>> Z = ExactMatrix.from_rows([[2, 3], [4, 7]])
+    >>> cert, res = given_supports_certificate(Z, np.array([[1, 0], [1, 0]]), np.array([[1, 1], [0, 0]]))
+    >>> res.verdict, [s["kind"] for s in cert["steps"]]
+    ('no_factorization', ['recovered', 'residual_nonzero'])
+    """
+    import numpy as np
+
+    from ..factorization.given_supports import decide_given_supports
+
+    start = time.perf_counter()
+    Z = rational_if_degree_one(Z)
+    SX, SY = np.asarray(SX, dtype=bool), np.asarray(SY, dtype=bool)
+    result = decide_given_supports(Z, SX, SY)
+    if result.verdict in ("identifiable", "not_identifiable"):
+        cert, fixed = fixed_certificate(result.X, result.Y, product=Z)
+        if fixed.verdict != result.verdict:  # pragma: no cover - both follow from the same completion
+            raise AssertionError(f"the recovered pair is {fixed.verdict}, the completion says {result.verdict}")
+        return cert, result
+    if result.verdict != "no_factorization":
+        return None, result
+    field = Z.field
+
+    def vector(values, column: bool) -> dict:
+        rows = [[v] for v in values] if column else [list(values)]
+        return encode_matrix(ExactMatrix.from_rows(rows, field))
+
+    steps = [{"kind": "recovered", "component": int(i), "tree": [[int(a), int(b)] for a, b in tree],
+              "x": vector(x, True), "y": vector(y, False)} for i, tree, x, y in result.recovered]
+    steps.append({"kind": "residual_nonzero", "entry": [int(v) for v in result.mismatch]})
+    claim = {"kind": "two_layer_supports", "shape": [Z.nrows, SX.shape[1], Z.ncols], "field": field_label(field),
+             "verdict": "no_factorization"}
+    data = {"Z": encode_matrix(Z), "x_support": SX.astype(int).tolist(), "y_support": SY.astype(int).tolist()}
     meta = {"seconds": round(time.perf_counter() - start, 3), "reason": result.reason}
     return envelope(claim, data, steps, meta), result

@@ -177,12 +177,20 @@ def check_unique(doc: dict) -> str:
         require(encoding == "roots_of_unity" and integer(data.get("conductor"), "conductor") == cond,
                 f"{name} factors must be powers of zeta_{cond}")
     elif name == "explicit":
-        require(encoding == "rational", "explicit matrices take rational factors")
         z, cond = decode(data.get("matrix")), 0
-        require(z.n == 1 and (z.rows, z.cols) == (n, n), f"the matrix must be {n}x{n} over QQ")
+        require((z.rows, z.cols) == (n, n), f"the matrix must be {n}x{n}")
+        require(encoding == ("rational" if z.conductor == 1 else "cyclotomic"), "explicit factors are rational over QQ, "
+                "cyclotomic over QQ(zeta_c)")
     else:
         raise Malformed("claim.matrix must be 'dft', 'hadamard' or 'explicit'")
-    factors, lemma, facts = _factors(data, n, L, cond), set(), set()
+    if encoding == "cyclotomic":  # exact values in Q(zeta_c): polynomials mod Phi_c
+        from .butterfly_explicit import poly_factors
+
+        require(integer(data.get("conductor"), "conductor") == z.conductor, "the conductor is not the matrix's")
+        factors = poly_factors(data.get("factors"), n, L, z.conductor, encoding)
+    else:
+        factors = _factors(data, n, L, cond)
+    lemma, facts = set(), set()
     for k, kind, step in steps_of(doc):
         with at_step(k, kind):
             if kind == "supports":  # the encoding places X_l's 2N values on supp(S_l)
@@ -193,7 +201,12 @@ def check_unique(doc: dict) -> str:
                 lemma.add(node)
             elif kind == "nondegenerate":
                 if z is not None:  # roots of unity are never zero
-                    _nondegenerate([f[..., 0] != 0 for f in factors], L, nodes)
+                    _nondegenerate([np.asarray((f if encoding == "cyclotomic" else f[..., 0]) != 0, dtype=bool)
+                                    for f in factors], L, nodes)
+            elif kind == "product" and encoding == "cyclotomic":
+                from .butterfly_explicit import product_holds
+
+                product_holds(factors, L, perm, z, "the factors")
             elif kind == "product":
                 for r0, bad in _mismatches(name, factors, L, perm, z, cond):
                     if bad.any():

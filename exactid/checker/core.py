@@ -34,18 +34,15 @@ JSON_MEMORY_FACTOR = 12
 #: claim kind -> handler(document) returning a one-line summary of what was proved.
 CLAIMS: dict[str, Callable[[dict], str]] = {}
 
-#: Optional progress display: an object with ``start(total_steps)`` and ``step(index)``, told
-#: when a certificate's steps are listed and as each step starts.  It never affects a verdict.
+#: Optional progress display with ``start(total_steps)`` and ``step(index)``; never affects a verdict.
 progress_listener: contextvars.ContextVar[Optional[Any]] = contextvars.ContextVar("progress_listener", default=None)
 
 
-def _notify(method: str, value: int) -> None:
-    listener = progress_listener.get()
-    if listener is not None:
-        try:
-            getattr(listener, method)(value)
-        except Exception:  # a display problem must never change a verdict
-            pass
+def _notify(method: str, value: Optional[int]) -> None:
+    try:  # a display problem must never change a verdict
+        getattr(progress_listener.get(), method, lambda _: None)(value)
+    except Exception:
+        pass
 
 
 # Exceptions a handler may raise on malformed data through Python or flint primitives.
@@ -80,8 +77,7 @@ class NotACertificate(Rejected):
 @contextmanager
 def at_step(index: Optional[int], kind: str) -> Iterator[None]:
     """Attribute any failure inside the block to step ``index`` of kind ``kind``."""
-    if index is not None:
-        _notify("step", index)
+    _notify("step", index)
     try:
         yield
     except Rejected:

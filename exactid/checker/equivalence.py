@@ -48,10 +48,11 @@ def is_symmetry(spec: tuple, a: Fraction, b: Fraction, c: Fraction, d: Fraction)
 
 
 def apply_op(spec: tuple, layers: list, step: dict) -> None:
-    kind, layer = step["kind"], index_list([step.get("layer")], len(layers) - 1, "hidden layer")[0]
-    (W, b), (V, c_out) = layers[layer], layers[layer + 1]
+    kind, layer = step["kind"], index_list([step.get("layer")], len(layers), "hidden layer")[0]
+    require(layer >= 1, "hidden layers are numbered from 1 (layer l is fed by weights[l - 1])")
+    (W, b), (V, c_out) = layers[layer - 1], layers[layer]
 
-    def unit(key):
+    def neuron_index(key):
         return index_list([step.get(key)], len(W), key)[0]
 
     def drop(i):
@@ -61,7 +62,7 @@ def apply_op(spec: tuple, layers: list, step: dict) -> None:
             del row[i]
 
     if kind == "neuron_symmetry":
-        i = unit("neuron")
+        i = neuron_index("neuron")
         a, s, c, d = (rational(step.get(k), k) for k in "abcd")
         require(a != 0 and c != 0, "a and c must be nonzero")
         require(is_symmetry(spec, a, s, c, d), f"({a}, {s}, {c}, {d}) is not a symmetry of the activation")
@@ -71,30 +72,44 @@ def apply_op(spec: tuple, layers: list, step: dict) -> None:
             row[i] /= c
     elif kind == "permute_neurons":
         perm = index_list(step.get("permutation"), len(W), "permutation")  # distinct, in range
-        require(len(perm) == len(W), "'permutation' must be a permutation of the layer's units")
+        require(len(perm) == len(W), "'permutation' must be a permutation of the layer's neurons")
         W[:], b[:] = [W[p] for p in perm], [b[p] for p in perm]
         V[:] = [[row[p] for p in perm] for row in V]
     elif kind in ("remove_neuron", "zero_dead_neuron"):
-        i = unit("neuron")
-        require(all(row[i] == 0 for row in V), "the unit's outgoing weights are not zero")
+        i = neuron_index("neuron")
+        require(all(row[i] == 0 for row in V), "the neuron's outgoing weights are not zero")
         if kind == "remove_neuron":
             drop(i)
         else:
             W[i], b[i] = [Fraction(0)] * len(W[i]), Fraction(0)
     elif kind == "merge_neurons":
-        i, j = unit("keep"), unit("drop")
-        require(i != j and W[i] == W[j] and b[i] == b[j], "the merged units are not identical")
+        i, j = neuron_index("keep"), neuron_index("drop")
+        require(i != j and W[i] == W[j] and b[i] == b[j], "the merged neurons are not identical")
         for row in V:
             row[i] += row[j]
         drop(j)
     else:  # fold_constant_neuron: v σ(β) moves into the next bias
-        i = unit("neuron")
-        require(all(w == 0 for w in W[i]), "the unit's incoming weights are not zero")
+        i = neuron_index("neuron")
+        require(all(w == 0 for w in W[i]), "the neuron's incoming weights are not zero")
         require(spec[0] == "pl" or b[i] == 0, "σ(β) is not rational for β != 0")  # tanh, logistic
         value = spec[2](b[i]) if spec[0] == "pl" else spec[2]
         for k, row in enumerate(V):
             c_out[k] += row[i] * value
             row[i] = Fraction(0)
+
+
+def tanh_as_logistic(layers: list) -> None:
+    """In place: tanh(z) = 2 logistic(2 z) - 1, so layer 1 doubles; a later layer fed by 2 s - 1
+    becomes (2 W, b - W 1), doubled again when hidden."""
+    for index, (W, b) in enumerate(layers):
+        if index > 0:
+            for i, row in enumerate(W):
+                b[i] -= sum(row, Fraction(0))
+                row[:] = [2 * w for w in row]
+        if index < len(layers) - 1:
+            for i, row in enumerate(W):
+                row[:] = [2 * w for w in row]
+                b[i] *= 2
 
 
 def relu_normal_form(spec: tuple, layers: list) -> tuple:
@@ -161,26 +176,32 @@ def check_network_equivalence(doc: dict) -> str:
     require(claim.get("widths") == [widths1, widths2], "claim.widths do not match the data")
     verdict, steps = claim.get("verdict"), steps_of(doc)
     if verdict == "equivalent":
-        require(name1 == name2, "equivalence by operations needs the same activation")
-        nets, compared = {1: net1, 2: net2}, False
+        nets, names, compared = {1: net1, 2: net2}, {1: name1, 2: name2}, False
         for k, kind, step in steps:
             with at_step(k, kind):
                 require(not compared, "no step may follow the final comparison")
-                if kind in OPS:
-                    if step.get("network") not in (1, 2):
+                which = step.get("network")
+                if kind in OPS or kind == "tanh_as_logistic":
+                    if which not in (1, 2):
                         raise Malformed("'network' must be 1 or 2")
-                    apply_op(specs[0], nets[step["network"]], step)
+                    if kind == "tanh_as_logistic":
+                        require(names[which] == "tanh", "only a tanh network is rewritten as a logistic one")
+                        tanh_as_logistic(nets[which])
+                        names[which] = "logistic"
+                    else:
+                        apply_op(activation(names[which]), nets[which], step)
                 elif kind == "same_parameters":
+                    require(names[1] == names[2], "the activations differ")
                     require(net1 == net2, "the transformed networks differ")
                     compared = True
                 elif kind == "relu_normal_form":
-                    require(relu_normal_form(specs[0], net1) == relu_normal_form(specs[0], net2),
+                    require(relu_normal_form(activation(names[1]), net1) == relu_normal_form(activation(names[2]), net2),
                             "the normal forms differ")
                     compared = True
                 else:
                     raise Malformed(f"step kind {kind!r} does not belong in an equivalence certificate")
         require(compared, "no final comparison step")
-        return f"two {name1} networks compute the same function ({len(steps) - 1} operations)"
+        return f"a {name1} and a {name2} network compute the same function ({len(steps) - 1} operations)"
     if verdict != "not_equivalent":
         raise Malformed("claim.verdict must be 'equivalent' or 'not_equivalent'")
     require(widths1[0] == widths2[0], "the networks have different input sizes")

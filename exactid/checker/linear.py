@@ -11,7 +11,7 @@ from .matrices import CMatrix, decode, field_name, product
 def minor_nonzero_mod_p(matrix: CMatrix, step: dict) -> int:
     """Check that the minor (rows, cols) is nonzero mod p under zeta_n -> root; return its size."""
     p, root = integer(step.get("p"), "p"), integer(step.get("root"), "root")
-    check_root(matrix.n, p, root)
+    check_root(matrix.conductor, p, root)
     rows = index_list(step.get("rows"), matrix.rows, "rows")
     cols = index_list(step.get("cols"), matrix.cols, "cols")
     require(len(rows) == len(cols), "rows and cols differ in number")
@@ -25,7 +25,7 @@ def minor_nonzero_mod_p(matrix: CMatrix, step: dict) -> int:
 def kernel_vectors(matrix: CMatrix, step: dict) -> int:
     """Check M @ W == 0 exactly and that W's columns are independent; return their number."""
     vectors = decode(step.get("vectors"), "vectors")
-    require(vectors.n == matrix.n, "kernel vectors are over another field")
+    require(vectors.conductor == matrix.conductor, "kernel vectors are over another field")
     require(vectors.rows == matrix.cols, "kernel vectors have the wrong length")
     require(product(matrix, vectors).is_zero(), "M @ W is not zero")
     independence = step.get("independence")
@@ -62,7 +62,7 @@ def check_rank(doc: dict) -> str:
     bound = claim.get("bound")
     if bound not in ("exact", "lower_bound"):
         raise Malformed("claim.bound must be 'exact' or 'lower_bound'")
-    require(claim.get("field", field_name(matrix.n)) == field_name(matrix.n), "claim.field is not the matrix's field")
+    require(claim.get("field", field_name(matrix.conductor)) == field_name(matrix.conductor), "claim.field is not the matrix's field")
     require(claim.get("shape", [matrix.rows, matrix.cols]) == [matrix.rows, matrix.cols],
             "claim.shape is not the matrix's shape")
     require(0 <= rank <= min(matrix.rows, matrix.cols), "claimed rank exceeds the matrix size")
@@ -71,4 +71,4 @@ def check_rank(doc: dict) -> str:
     if bound == "exact":
         require(upper, f"no step proves rank <= {rank}")
     relation = "=" if bound == "exact" else ">="
-    return f"rank {relation} {rank} for a {matrix.rows}x{matrix.cols} matrix over {field_name(matrix.n)}"
+    return f"rank {relation} {rank} for a {matrix.rows}x{matrix.cols} matrix over {field_name(matrix.conductor)}"

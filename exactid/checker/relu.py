@@ -33,27 +33,29 @@ def _terms(widths, Ws, bs, sign):
 
 
 def _same_on_box(terms, const, lo, hi) -> bool:
-    """sum v relu(w.x + b) + const == 0 on [lo, hi]^n?  A unit inactive on the box drops out; one
+    """sum v relu(w.x + b) + const == 0 on [lo, hi]^n?  A neuron inactive on the box drops out; one
     active on all of it is affine there, relu(t) = relu(t) - relu(-t), so its negated twin joins.
     The hyperplanes left cut the open box, where distinct relu terms and the affine functions are
-    independent: zero iff the hyperplane normal form is zero (a zero unit keeps the layer non-empty)."""
-    units = [([Fraction(0)] * len(terms[0][0]), Fraction(0), [Fraction(0)] * len(const))]
+    independent: zero iff the hyperplane normal form is zero (a zero neuron keeps the layer non-empty)."""
+    neurons = [([Fraction(0)] * len(terms[0][0]), Fraction(0), [Fraction(0)] * len(const))]
     for w, b, v in terms:
         if b + sum(max(x * lo, x * hi) for x in w) > 0:
-            units.append((w, b, v))
+            neurons.append((w, b, v))
             if b + sum(min(x * lo, x * hi) for x in w) >= 0:
-                units.append(([-x for x in w], -b, [-vo for vo in v]))
-    layers = [[[w for w, _, _ in units], [b for _, b, _ in units]],
-              [[[v[o] for _, _, v in units] for o in range(len(const))], list(const)]]
+                neurons.append(([-x for x in w], -b, [-vo for vo in v]))
+    layers = [[[w for w, _, _ in neurons], [b for _, b, _ in neurons]],
+              [[[v[o] for _, _, v in neurons] for o in range(len(const))], list(const)]]
     mu, affine = relu_normal_form(activation("relu"), layers)
     return not mu and not any(x for row in affine for x in row)
 
 
 def _canonical(widths, Ws, bs) -> tuple:
-    """Neurons scaled so the first nonzero of (w, b) is +-1, sorted; with the output bias."""
+    """Neurons scaled so the first nonzero of (w, b) is +-1, sorted; with the output bias.  A neuron
+    with (w, b) = 0 has the orbit (0, 0, v / λ): its outgoing weights are scaled instead."""
     out = []
     for w, b, v in _terms(widths, Ws, bs, 1):
-        s = abs(next((x for x in w + [b] if x != 0), Fraction(1)))
+        lead = next((x for x in w + [b] if x != 0), None)
+        s = abs(lead) if lead is not None else 1 / abs(next((x for x in v if x != 0), Fraction(1)))
         out.append((tuple(x / s for x in w), b / s, tuple(x * s for x in v)))
     return tuple(sorted(out)), tuple(bs[1])
 

@@ -22,6 +22,7 @@ from .core import at_step, claim_handler, require, steps_of
 from .errors import Malformed
 from .linear import kernel_vectors
 from .matrices import CMatrix
+from .modular import nonsingular_mod_p
 from .network import parse_network
 
 RULES = ("zero_input", "zero_outgoing", "never_active", "always_active")
@@ -223,8 +224,7 @@ def _outside_s_and_delta(net: _Net) -> None:
 
 
 def _rank_mod_p(minor: np.ndarray, p: int) -> int:
-    r = minor.shape[0]
-    return flint.nmod_mat(r, r, minor.ravel().tolist(), p).rank() if r else 0
+    return minor.shape[0] if not minor.shape[0] or nonsingular_mod_p(minor, p) else -1
 
 
 @claim_handler("relu_local_identifiability")

@@ -20,7 +20,7 @@ MAX_CANDIDATES = 200_000
 
 @dataclass
 class RootSums:
-    c: int  # conductor, 1 for Q
+    conductor: int  # 1 for Q
     exps: np.ndarray  # (T, m, n)
     coeffs: np.ndarray  # (T, m, n), int64 or object
     den: int
@@ -36,20 +36,24 @@ class RootSums:
         # int64 only when every minor's partial sums stay far below 2^63 (else exact Python ints)
         big = max((abs(int(x)) for x in coeffs.flat), default=0) ** 2 * 2 * len(M.num) ** 2 * 64 >= 1 << 62
         exps = np.broadcast_to(np.arange(len(M.num), dtype=np.int64)[:, None, None], coeffs.shape).copy()
-        return cls(M.n, exps, coeffs if big else coeffs.astype(np.int64), M.den)
+        return cls(M.conductor, exps, coeffs if big else coeffs.astype(np.int64), M.den)
 
     def residues(self, step: dict) -> tuple[int, np.ndarray]:
         """The step's p and the entries mod p (zeta_c -> the step's root); p < 2^31 for int64 products."""
         p, root = integer(step.get("p"), "p"), integer(step.get("root"), "root")
-        check_root(self.c, p, root)
+        check_root(self.conductor, p, root)
         require(p < 1 << 31, "vectorized reduction needs p < 2^31")
         require(self.den % p != 0, f"denominator divisible by p = {p}")
         if (p, root) not in self.memo:  # steps usually share one prime
-            powers, acc = np.array([pow(root, t, p) for t in range(self.c)], dtype=np.int64), np.zeros(self.shape, int)
+            powers, acc = np.array([pow(root, t, p) for t in range(self.conductor)], dtype=np.int64), np.zeros(self.shape, int)
             for e, v in zip(self.exps, self.coeffs):
-                acc = (acc + (v % p).astype(np.int64) * powers[e % self.c]) % p
+                acc = (acc + (v % p).astype(np.int64) * powers[e % self.conductor]) % p
             self.memo[p, root] = acc * pow(self.den, -1, p) % p
         return p, self.memo[p, root]
+
+    def entries_vanish(self, ii, jj) -> np.ndarray:
+        """Exactly: Z[i, j] == 0, per index pair."""
+        return sums_vanish(self.conductor, self.exps[:, ii, jj], self.coeffs[:, ii, jj])
 
     def minors_vanish(self, r0, c0, ii, jj) -> np.ndarray:
         """Exactly: Z[r0,c0] Z[i,j] - Z[i,c0] Z[r0,j] == 0, per index tuple."""
@@ -57,7 +61,7 @@ class RootSums:
         for a, b, sign in (((r0, c0), (ii, jj), 1), ((ii, c0), (r0, jj), -1)):  # every term of Z[a] times Z[b]
             es.append((self.exps[:, None, *a] + self.exps[None, :, *b]).reshape(terms * terms, -1))
             vs.append((self.coeffs[:, None, *a] * self.coeffs[None, :, *b] * sign).reshape(terms * terms, -1))
-        return sums_vanish(self.c, np.concatenate(es), np.concatenate(vs))
+        return sums_vanish(self.conductor, np.concatenate(es), np.concatenate(vs))
 
 
 def sums_vanish(c: int, exps: np.ndarray, vals: np.ndarray) -> np.ndarray:
@@ -101,14 +105,14 @@ def blocks_rank_one(Z: RootSums, blocks: list) -> None:
         require(bool(Z.minors_vanish(r0, c0, i, j).all()), "a 2x2 minor through a block pivot does not vanish")
 
 
-def is_exact_cover(blocks: list, m: int, n: int) -> bool:
-    """Pairwise disjoint blocks whose union is all of range(m) x range(n)."""
+def is_exact_cover(blocks: list, m: int, n: int, support: np.ndarray) -> bool:
+    """Pairwise disjoint blocks whose union is the support (an m x n mask)."""
     cells = np.concatenate([np.add.outer(np.asarray(r) * n, np.asarray(c)).ravel() for r, c in blocks] + [[]])
-    return bool((np.bincount(cells.astype(np.int64), minlength=m * n) == 1).all())
+    return bool((np.bincount(cells.astype(np.int64), minlength=m * n) == support.ravel()).all())
 
 
 def candidates_mod_p(A: np.ndarray, p: int, k: int, kp: int) -> list:
-    """All k x k' blocks of rank one mod p (A has no zero entry): a superset of the exact candidates."""
+    """All k x k' blocks of rank one mod p without zero entries: a superset of the exact candidates."""
     m, n = A.shape
     if k < kp:
         return sorted((c, r) for r, c in candidates_mod_p(A.T, p, kp, k))
@@ -132,26 +136,34 @@ def candidates_mod_p(A: np.ndarray, p: int, k: int, kp: int) -> list:
             out.extend((sub, cols) for sub in combinations(rows.tolist(), k))
             return
         js = np.arange(cols[-1] + 1, n)
-        for g, sub in runs(A[np.ix_(rows, js)].T * inv[rows, cols[0]] % p, rows):
+        for g, sub in runs(ratios(A[np.ix_(rows, js)].T, inv[rows, cols[0]]), rows):
             grow(sub, cols + (int(js[g]),))
 
+    def ratios(top: np.ndarray, inv_first: np.ndarray) -> np.ndarray:
+        """top * inv_first mod p; a zero entry (of top or of the first column) gets p + its row
+        position, a value of its own: it joins no run (runs have k >= kp >= 2 rows here)."""
+        return np.where((top == 0) | (inv_first == 0), p + np.arange(top.shape[-1]), top * inv_first % p)
+
     for j0 in range(n if kp == 1 else 0):
-        grow(np.arange(m), (j0,))
+        grow(np.flatnonzero(A[:, j0]), (j0,))
     j0s, js = np.nonzero(~np.tri(n if kp > 1 else 0, dtype=bool))  # pairs j0 < j, row-major
     for a, b in zip(*(np.array_split(x, 1 + len(x) * m // (1 << 20)) for x in (j0s, js))):  # chunks of ~2^20
-        for g, sub in runs(A.T[b] * inv.T[a] % p, np.arange(m)):  # ratios A[i,j]/A[i,j0], all pairs j0 < j
+        for g, sub in runs(ratios(A.T[b], inv.T[a]), np.arange(m)):  # ratios A[i,j]/A[i,j0], all pairs j0 < j
             grow(sub, (int(a[g]), int(b[g])))
     return sorted(out)
 
 
-def count_covers(m: int, n: int, blocks: list, limit: int) -> list:
-    """Up to ``limit`` exact covers of the m x n entries by ``blocks`` (iterative depth-first search)."""
+def count_covers(m: int, n: int, blocks: list, limit: int, support=None) -> list:
+    """Up to ``limit`` exact covers of the support (an m x n mask, nonempty; default: every
+    entry) by ``blocks`` inside it (iterative depth-first search)."""
+    support = np.ones((m, n), dtype=bool) if support is None else support
     cells = [np.add.outer(np.asarray(r) * n, np.asarray(c)).ravel() for r, c in blocks]
     flat = np.concatenate(cells + [np.zeros(0, np.int64)]).astype(np.int64)
     owner = np.repeat(np.arange(len(cells)), [len(c) for c in cells])[np.argsort(flat, kind="stable")].tolist()
     ends = [0] + np.cumsum(np.bincount(flat, minlength=m * n)).tolist()  # owner[ends[e]:ends[e+1]]: blocks on e
-    covered, chosen, found = np.zeros(m * n, dtype=bool), [], []
-    stack = [iter(owner[:ends[1]])]  # one iterator per depth; depth d + 1 exists after choice d
+    covered, chosen, found = ~support.ravel(), [], []
+    first = int(np.flatnonzero(~covered)[0])
+    stack = [iter(owner[ends[first]:ends[first + 1]])]  # one iterator per depth; depth d + 1 after choice d
     while stack and len(found) < limit:
         b = next(stack[-1], None)
         if b is None:  # options exhausted: undo the choice that led to this depth (none at the root)

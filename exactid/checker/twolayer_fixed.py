@@ -34,7 +34,7 @@ def _zero_pattern(X: CMatrix, Y: CMatrix) -> Counter:
 
 def _second_pair(step: dict, X: CMatrix, Y: CMatrix, SX, SY) -> tuple[CMatrix, CMatrix]:
     X2, Y2 = decode(step.get("X"), "X2"), decode(step.get("Y"), "Y2")
-    require((X2.rows, X2.cols, Y2.rows, Y2.cols, X2.n) == (X.rows, X.cols, Y.rows, Y.cols, X.n), "shapes differ")
+    require((X2.rows, X2.cols, Y2.rows, Y2.cols, X2.conductor) == (X.rows, X.cols, Y.rows, Y.cols, X.conductor), "shapes differ")
     require(not (support(X2) & ~SX).any() and not (support(Y2) & ~SY).any(), "the second pair leaves the supports")
     require(equal(product(X2, Y2), product(X, Y)), "the products differ")
     return X2, Y2
@@ -76,10 +76,14 @@ def check_fixed(doc: dict) -> str:
     if not isinstance(data, dict):
         raise Malformed("'data' must be an object")
     X, Y = decode(data.get("X"), "X"), decode(data.get("Y"), "Y")
-    require(X.cols == Y.rows and X.n == Y.n, "X and Y do not chain")
+    require(X.cols == Y.rows and X.conductor == Y.conductor, "X and Y do not chain")
     SX, SY, r = support(X), support(Y), X.cols
-    require(claim.get("shape") == [X.rows, r, Y.cols] and claim.get("field") == field_name(X.n),
+    require(claim.get("shape") == [X.rows, r, Y.cols] and claim.get("field") == field_name(X.conductor),
             "claim.shape or claim.field is not the pair's")
+    where = f"the {X.rows}x{r} by {r}x{Y.cols} pair"
+    if "Z" in data:  # a given product: the pair factors it
+        require(equal(product(X, Y), decode(data["Z"], "Z")), "X Y is not the given Z")
+        where = f"the given {X.rows}x{Y.cols} matrix Z = X Y with its {X.rows}x{r} by {r}x{Y.cols} supports"
     blocks = [np.outer(SX[:, i], SY[i]) for i in range(r)]
     verdict, second, pairs = claim.get("verdict"), None, 0
     active = [i for i in range(r) if SX[:, i].any() or SY[i].any()]  # x_i = y_i = 0 stays zero: no part
@@ -113,7 +117,6 @@ def check_fixed(doc: dict) -> str:
                 second = "the second pair has other zero columns of X / zero rows of Y"
             else:
                 raise Malformed(f"step kind {kind!r} does not belong in a fixed-support certificate")
-    where = f"the {X.rows}x{r} by {r}x{Y.cols} pair"
     if verdict == "identifiable":
         require(not active, f"components {active} were never recovered")
         how = f" ({pairs} shared pair{'s' if pairs != 1 else ''} with independent factors)" if pairs else ""

@@ -7,13 +7,13 @@ import sys
 import time
 
 from ..certify.bundle import regenerate
-from .common import add_json_flag
+from .common import add_json_flag, folder_path
 
 
 def register(sub, groups) -> None:
     p = sub.add_parser("bundle", help="regenerate the bundled theorem certificates and re-check them",
                        description="Regenerate every bundled theorem certificate into DIR (deterministic bytes, atomic writes) and re-check each one with the independent checker.")
-    p.add_argument("folder", nargs="?", default="proofs", metavar="DIR")
+    p.add_argument("folder", nargs="?", default="proofs", metavar="DIR", type=folder_path)
     p.add_argument("--only", metavar="TEXT", help="only certificates whose path contains TEXT")
     p.add_argument("--no-check", action="store_true", help="write without re-checking")
     add_json_flag(p)

@@ -71,7 +71,7 @@ def butterfly_size(text: str) -> int:
     """--n: a power of two in 2..MAX_BUTTERFLY_N (the checker's limit)."""
     import argparse
 
-    value = int_range(2, MAX_BUTTERFLY_N, "the butterfly size N")(text)
+    value = int_range(2, MAX_BUTTERFLY_N, "the butterfly size N", lambda n: 16 * n * n)(text)
     if value & (value - 1):
         raise argparse.ArgumentTypeError(f"the butterfly size N must be a power of 2, got {value}")
     return value
@@ -97,7 +97,7 @@ def run_certify(args) -> int:
     else:
         from ..io.matrices import load_matrix
 
-        matrix = load_matrix(args.input)
+        matrix = load_matrix(args.input, allow_empty=False)
         res = butterfly(matrix, perm=_perm_arg(args.perm), tree=args.tree)
         what = f"{matrix.nrows}x{matrix.ncols} matrix {args.input}"
     written = res.certificate is not None and args.output

@@ -3,7 +3,7 @@
 One line per certificate (``VALID <summary> (<file>)``, ``INVALID <file>: step k (<kind>):
 <reason>`` or ``MALFORMED <file>: <reason>``) and a summary line; exit 0 iff every
 certificate is valid, 1 if any is invalid, 2 if any input is malformed (not JSON, not a
-certificate, unreadable, too large).  ``--json`` prints one report object instead.
+certificate, unreadable, too large; then one summary line also goes to stderr).  ``--json`` prints one report object instead.
 """
 
 from __future__ import annotations
@@ -40,6 +40,9 @@ def run(args) -> int:
     seconds = time.perf_counter() - start
     counts = {s: sum(o.status == s for o in outcomes) for s in ("valid", "invalid", "malformed")}
     code = exit_code(counts)
+    if code == 2:  # the per-file report stays on stdout; the exit-2 contract adds one line on stderr
+        sys.stderr.write(f"exactid: error: {counts['malformed']} of {len(outcomes)} input"
+                         f"{'s' if len(outcomes) != 1 else ''} malformed (not a readable certificate)\n")
     if args.json:
         verdict = ("valid", "invalid", "malformed")[code]
         print(json.dumps({"verdict": verdict, "exit_code": code, "total": len(outcomes), **counts,

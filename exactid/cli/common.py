@@ -78,13 +78,22 @@ def _integer(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected an integer, got {str(text)[:40]!r}") from None
 
 
-def int_range(low: int | None = None, high: int | None = None, what: str = "") -> Callable[[str], int]:
-    """An argparse type: an integer in ``[low, high]`` (either end open when None)."""
+def int_range(low: int | None = None, high: int | None = None, what: str = "",
+              estimate: Callable[[int], int] | None = None) -> Callable[[str], int]:
+    """An argparse type: an integer in ``[low, high]`` (either end open when None).
+
+    ``estimate(value)`` (bytes) is quoted when a value above ``high`` is refused.
+    """
     def parse(text: str) -> int:
         value = _integer(text)
         if (low is not None and value < low) or (high is not None and value > high):
             bounds = (f">= {low}" if high is None else f"<= {high}" if low is None else f"in {low}..{high}")
-            raise argparse.ArgumentTypeError(f"{what or 'value'} must be {bounds}, got {value}")
+            extra = ""
+            if estimate is not None and high is not None and value > high:
+                from ..resources import format_bytes
+
+                extra = f" (it would need about {format_bytes(estimate(value))})"
+            raise argparse.ArgumentTypeError(f"{what or 'value'} must be {bounds}, got {value}{extra}")
         return value
     parse.__name__ = what or "integer"
     return parse
@@ -233,6 +242,15 @@ def check_output_path(text: str) -> str:
         raise InputError(f"directory does not exist: {os.path.dirname(text) or parent}")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise InputError(f"directory is not writable: {os.path.dirname(text) or parent}")
+    return text
+
+
+def folder_path(text: str) -> str:
+    """argparse type for an output folder: non-empty, and not an existing non-directory."""
+    if not text or not text.strip() or "\0" in text:
+        raise argparse.ArgumentTypeError("the folder name is empty")
+    if os.path.lexists(text) and not os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"{text} exists and is not a directory")
     return text
 
 

@@ -19,6 +19,8 @@ def register(sub, groups) -> None:
                    help="activation of a PyTorch state_dict that does not record it (e.g. relu)")
     p.add_argument("--leaky-relu-slope", default=None, metavar="P/Q",
                    help="exact leaky ReLU slope meant by the model's float slope (e.g. 1/100)")
+    p.add_argument("--onnx-output", default=None, metavar="TENSOR",
+                   help="ONNX: read the graph up to this tensor (the logits, before a final Softmax)")
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -41,7 +43,8 @@ def check_output(path: str, source: str) -> None:
 
 def run(args) -> int:
     check_output(args.output, args.net)
-    net = load_network(args.net, activation=args.activation, leaky_relu_slope=args.leaky_relu_slope)
+    net = load_network(args.net, activation=args.activation, leaky_relu_slope=args.leaky_relu_slope,
+                       onnx_output=args.onnx_output)
     save_network(args.output, net)
     payload = {"verdict": "converted", "input": args.net, "output": args.output, "activation": net.activation,
                "widths": net.widths, "d": net.num_parameters}

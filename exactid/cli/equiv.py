@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from ..networks.format import load_network
+from ..resources import ensure_network_fits
 from .common import add_json_flag, add_output, emit, int_range, write_certificate
 
 
@@ -28,6 +29,8 @@ def run(args) -> int:
         raise InputError("--precision must lie in 16..20000")
     start = time.perf_counter()
     net1, net2 = load_network(args.net1), load_network(args.net2)
+    ensure_network_fits(net1, 1)
+    ensure_network_fits(net2, 1)
     res = equivalent(net1, net2, precision=args.precision)
     result = res.details
     seconds = time.perf_counter() - start

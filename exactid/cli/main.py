@@ -16,6 +16,7 @@ from typing import Optional, Sequence
 
 from .. import __version__
 from ..errors import ExactidError
+from ..resources import MAX_CERTIFICATE_DIGITS
 from .common import OneLineParser, report_error, set_json_errors
 
 
@@ -60,6 +61,11 @@ def _silence_stdout() -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     set_json_errors("--json" in argv)
+    # exact results may have more digits than Python's default string limit (user input stays
+    # capped by the input layer); certificates hold at most what the checker reads
+    digits = sys.get_int_max_str_digits()
+    if digits:
+        sys.set_int_max_str_digits(max(digits, MAX_CERTIFICATE_DIGITS))
     try:
         parser = build_parser()
         try:
@@ -80,19 +86,29 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except MemoryError:
         report_error("out of memory (the input is too large for the available memory)")
         return 2
+    except ValueError as exc:
+        if "Exceeds the limit" not in str(exc):  # Python's integer string limit: too large a number
+            return _internal(exc)
+        report_error(f"a number has more than {MAX_CERTIFICATE_DIGITS} digits")
+        return 2
     except OSError as exc:  # the environment: disk full, permissions, ...
         report_error(f"{exc.strerror or exc}" + (f": {exc.filename}" if getattr(exc, "filename", None) else ""))
         return 2
     except Exception as exc:  # a bug: one line unless debugging is asked for
-        if os.environ.get("EXACTID_DEBUG"):
-            raise
-        message = " ".join(str(exc).split())[:200]
-        sys.stderr.write(f"exactid: internal error: {type(exc).__name__}: {message} "
-                         "(set EXACTID_DEBUG=1 for a traceback)\n")
-        return 3
+        return _internal(exc)
     finally:
         set_json_errors(False)
+        sys.set_int_max_str_digits(digits)
     return int(code or 0)
+
+
+def _internal(exc: Exception) -> int:
+    if os.environ.get("EXACTID_DEBUG"):
+        raise exc
+    message = " ".join(str(exc).split())[:200]
+    sys.stderr.write(f"exactid: internal error: {type(exc).__name__}: {message} "
+                     "(set EXACTID_DEBUG=1 for a traceback)\n")
+    return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,7 +10,10 @@ def register(sub, groups) -> None:
     p = sub.add_parser("symmetries", help="affine symmetries (A, B) with σ∘A = B∘σ of an activation",
                        description="The group of affine symmetries (A, B) with σ∘A = B∘σ of an activation σ. "
                                    "Names: relu, tanh, logistic, exp, hardtanh, identity, leaky_relu:P/Q; "
-                                   "or a SymPy expression in t, e.g. '2*tanh(t)+1'.")
+                                   "or an expression in t, e.g. '2*tanh(t)+1' (numbers, t, + - * / **, "
+                                   "exp log tanh sinh cosh sin cos atan asinh erf sqrt abs max min relu; "
+                                   "read by a whitelisted parser, never evaluated; it must be defined and "
+                                   "continuous on all of R).")
     p.add_argument("activation", metavar="NAME_OR_EXPR")
     add_json_flag(p)
     p.set_defaults(func=run)

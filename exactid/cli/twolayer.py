@@ -21,16 +21,20 @@ CERTIFY_DESCRIPTION = (
     "--x-col-sparsity K --y-row-sparsity K2 [--r R] (r defaults to the tight count N^2 / (K K2)). User data: "
     "--x X.json --y Y.json decides the family of Z = X Y (K, K2 and r default to the largest column count of X, "
     "the largest row count of Y and the number of columns of X) or, with --fixed-support, the pair for its own "
-    "supports.")
+    "supports. A given product with given supports: --z Z.json --x-support SX.json --y-support SY.json (the "
+    "nonzero patterns of the two files) recovers the factors by iterative completion.")
 
 
 def _add_options(p) -> None:
     p.add_argument("--matrix", metavar="NAME", help="named product: dft, dct2, dst2, dct4, hadamard")
-    p.add_argument("--n", type=int_range(1, MAX_NAMED_TWO_LAYER_N, "the size N"), metavar="N",
+    p.add_argument("--n", type=int_range(1, MAX_NAMED_TWO_LAYER_N, "the size N", lambda n: 24 * n * n), metavar="N",
                    help=f"size of the named matrix (1..{MAX_NAMED_TWO_LAYER_N}, the checker's limit)")
     p.add_argument("--x", metavar="X.json", help="left factor X (matrix file)")
     p.add_argument("--y", metavar="Y.json", help="right factor Y (matrix file)")
     p.add_argument("--fixed-support", action="store_true", help="with --x/--y: decide for the fixed supports")
+    p.add_argument("--z", metavar="Z.json", help="a given product Z (with --x-support and --y-support)")
+    p.add_argument("--x-support", metavar="SX.json", help="with --z: support of X (a matrix file; its nonzero pattern)")
+    p.add_argument("--y-support", metavar="SY.json", help="with --z: support of Y (a matrix file; its nonzero pattern)")
     p.add_argument("--x-col-sparsity", type=sparsity, metavar="K", help="at most K >= 1 nonzeros per column of X")
     p.add_argument("--y-row-sparsity", type=sparsity, metavar="K2", help="at most K2 >= 1 nonzeros per row of Y")
     p.add_argument("--r", type=positive_int, metavar="R", help="inner dimension (default: the tight count)")
@@ -60,9 +64,16 @@ def _decide(args):
     from ..api.matrices import two_layer
     from ..io.matrices import load_matrix
 
+    if args.z is not None or args.x_support is not None or args.y_support is not None:
+        if args.z is None or args.x_support is None or args.y_support is None:
+            raise InputError("--z, --x-support and --y-support go together")
+        if args.matrix is not None or args.x is not None or args.y is not None or args.fixed_support:
+            raise InputError("--z with supports excludes --matrix, --x/--y and --fixed-support")
+        return two_layer(load_matrix(args.z), supports=(load_matrix(args.x_support), load_matrix(args.y_support)))
     named = args.matrix is not None
     if named == (args.x is not None or args.y is not None):
-        raise InputError("give either --matrix NAME --n N or --x X.json --y Y.json")
+        raise InputError("give either --matrix NAME --n N, --x X.json --y Y.json, or --z Z.json with "
+                         "--x-support and --y-support")
     sparsities = {"x_col_sparsity": args.x_col_sparsity, "y_row_sparsity": args.y_row_sparsity, "r": args.r}
     if named:
         if args.n is None:
@@ -75,7 +86,7 @@ def _decide(args):
                          max_candidates=args.max_candidates)
     if args.x is None or args.y is None:
         raise InputError("--x needs --y (and the reverse)")
-    X, Y = load_matrix(args.x), load_matrix(args.y)
+    X, Y = load_matrix(args.x, allow_empty=False), load_matrix(args.y, allow_empty=False)
     if args.fixed_support:
         return two_layer(X=X, Y=Y, fixed_support=True)
     overrides = {k: v for k, v in sparsities.items() if v is not None}
@@ -93,6 +104,13 @@ def run_certify(args) -> int:
         payload["r"] = res.r
         if res.covers is not None:
             payload["covers"] = res.covers
+    elif kind == "supports":
+        payload["r"] = res.r
+        payload["recovered"] = [int(rec[0]) for rec in result.recovered]
+        if res.factors:  # the recovered factors, as matrix files write them
+            from ..certify.common import encode_matrix
+
+            payload["X"], payload["Y"] = (encode_matrix(M) for M in res.factors)
     elif result.analysis is not None:  # support-level analysis of (supp X, supp Y)
         a = result.analysis
         payload["supports"] = {"disjoint": a.disjoint, "identical": a.identical, "nested": a.nested,
@@ -119,11 +137,9 @@ def run_draw(args) -> int:
     res = _decide(args)
     title = f"{args.matrix}({args.n})" if args.matrix else "X Y"
     target = sys.stdout.buffer if args.output == "-" else args.output
-    if res.kind == "fixed":
-        from ..supports import support_of
-
-        X, Y = res.factors
-        draw_overlaps(support_of(X), support_of(Y), target, f"{title}: {res.verdict}")
+    if res.kind in ("fixed", "supports"):
+        SX, SY = res.supports
+        draw_overlaps(SX, SY, target, f"{title}: {res.verdict}")
     else:
         blocks = res.details.covers[0] if res.details.covers else []
         draw_cover(res.shape, blocks, target, f"{title}: {res.verdict}")

@@ -8,6 +8,7 @@ numbers become elements of Q(i) = Q(zeta_4).  Scalars are converted by
 
 from __future__ import annotations
 
+import sys
 import warnings
 from typing import Any, Optional, Union
 
@@ -39,8 +40,12 @@ def as_field(field: FieldLike) -> Optional[Field]:
     raise InputError(f"field must be 'QQ', 'QQ(zeta_n)', a conductor n >= 1 or a field, got {field!r}")
 
 
-def warn_float_conversion(what: str, stacklevel: int = 3) -> None:
-    """Emit the one warning of an exact float conversion."""
+def warn_float_conversion(what: str, stacklevel: Optional[int] = None) -> None:
+    """Emit the one warning of an exact float conversion, attributed to the caller outside exactid."""
+    if stacklevel is None:
+        frame, stacklevel = sys._getframe(1), 2
+        while frame is not None and frame.f_globals.get("__name__", "").startswith("exactid."):
+            frame, stacklevel = frame.f_back, stacklevel + 1
     warnings.warn(f"{what}: floating-point values converted exactly (no rounding; 0.1 becomes the "
                   "binary fraction it stores); pass integers or 'p/q' strings for other rationals",
                   ExactConversionWarning, stacklevel=stacklevel)
@@ -169,7 +174,7 @@ def _from_numeric(arr: np.ndarray, target: Optional[Field], what: str) -> ExactM
         num, den = ints, 1
     else:
         num, den = dyadic_integers(arr)
-        warn_float_conversion(f"the {what}", stacklevel=4)
+        warn_float_conversion(f"the {what}")
     field = target or QQ
     if arr.ndim == 2 and field.degree > 1:
         return ExactMatrix(field, _embed(num[None], field), den)
@@ -184,7 +189,7 @@ def _from_complex(arr: np.ndarray, target: Optional[Field], what: str) -> ExactM
         raise InputError(f"complex entries are read in QQ(zeta_4) (zeta_4 = i), not {field.name}")
     re, den_re = dyadic_integers(arr.real)
     im, den_im = dyadic_integers(arr.imag)
-    warn_float_conversion(f"the {what}", stacklevel=5)
+    warn_float_conversion(f"the {what}")
     den = max(den_re, den_im)
     stack = np.empty((2,) + arr.shape, dtype=object)
     stack[0] = np.asarray(re, dtype=object) * (den // den_re)
@@ -197,7 +202,7 @@ def _from_objects(rows: Any, target: Optional[Field], what: str) -> ExactMatrix:
         raise InputError(f"the {what} must be a list of rows")
     field = target or QQ
     if any(isinstance(x, float) for r in rows for x in r):
-        warn_float_conversion(f"the {what}", stacklevel=5)
+        warn_float_conversion(f"the {what}")
     try:
         if field.degree > 1 and rows and rows[0] and isinstance(rows[0][0], (list, tuple)):
             return ExactMatrix.from_rows([[field.from_coefficients(c) for c in r] for r in rows], field)
@@ -220,5 +225,5 @@ def exact_samples(X: Any, input_width: Optional[int] = None, what: str = "sample
     if input_width is not None and out.ncols() != input_width:
         raise ShapeError(f"{what} have {out.ncols()} coordinates, the network expects {input_width}")
     if out.nrows() == 0:
-        raise InputError(f"at least one sample is needed")
+        raise InputError("at least one sample is needed")
     return out

@@ -149,7 +149,7 @@ class CyclotomicElement:
         return o is not None and self.poly == o.poly
 
     def __hash__(self) -> int:
-        return hash((self.field.n, self.coefficients()))
+        return hash((self.field.conductor, self.coefficients()))
 
     def coefficients(self) -> tuple[flint.fmpq, ...]:
         """Coordinates in the power basis, length phi(n)."""
@@ -159,7 +159,7 @@ class CyclotomicElement:
     def to_complex(self) -> complex:
         import cmath
 
-        n = self.field.n
+        n = self.field.conductor
         return sum(
             (int(c.p) / int(c.q)) * cmath.exp(2j * cmath.pi * k / n)
             for k, c in enumerate(self.coefficients())
@@ -198,7 +198,7 @@ class CyclotomicField(Field):
 
     def __new__(cls, n: int):
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise InputError(f"the order n of Q(zeta_n) must be an integer >= 1, got {str(n)[:40]}")
+            raise InputError(f"the conductor n of Q(zeta_n) must be an integer >= 1, got {str(n)[:40]}")
         from ..resources import MAX_CONDUCTOR, refuse_above
 
         # Phi_n and one power-basis element already hold about 2 n machine words
@@ -208,7 +208,6 @@ class CyclotomicField(Field):
     @classmethod
     def _create(cls, n: int) -> "CyclotomicField":
         self = object.__new__(cls)
-        self.n = n
         self.conductor = n
         self.modulus = flint.fmpq_poly(flint.fmpz_poly.cyclotomic(n).coeffs())
         self.degree = euler_phi(n)
@@ -218,11 +217,16 @@ class CyclotomicField(Field):
         pass
 
     def __reduce__(self):
-        return (CyclotomicField, (self.n,))
+        return (CyclotomicField, (self.conductor,))
+
+    @property
+    def n(self) -> int:
+        """The conductor (alias kept for code written before ``conductor`` was the one name)."""
+        return self.conductor
 
     @property
     def name(self) -> str:
-        return f"QQ(zeta_{self.n})"
+        return f"QQ(zeta_{self.conductor})"
 
     # -- constructors -----------------------------------------------------------------
     def convert(self, value: Any) -> CyclotomicElement:
@@ -247,7 +251,7 @@ class CyclotomicField(Field):
 
     def zeta(self, k: int = 1) -> CyclotomicElement:
         """zeta_n^k for any integer k."""
-        k %= self.n
+        k %= self.conductor
         return CyclotomicElement(self, flint.fmpq_poly([0] * k + [1]) % self.modulus)
 
     def cos(self, k: int) -> CyclotomicElement:
@@ -256,14 +260,14 @@ class CyclotomicField(Field):
 
     def sin(self, k: int) -> CyclotomicElement:
         """sin(2 pi k / n) = (zeta^k - zeta^-k) / (2i); needs i in the field (4 | n)."""
-        if (2 * k) % self.n == 0:
+        if (2 * k) % self.conductor == 0:
             return self.zero
-        if self.n % 4:
+        if self.conductor % 4:
             raise DomainError(
-                f"sin(2*pi*{k}/{self.n}) is not in {self.name} (4 does not divide n); "
-                f"use QQ(zeta_{self.n * 4 // gcd(self.n, 4)})"
+                f"sin(2*pi*{k}/{self.conductor}) is not in {self.name} (4 does not divide n); "
+                f"use QQ(zeta_{self.conductor * 4 // gcd(self.conductor, 4)})"
             )
-        i = self.zeta(self.n // 4)
+        i = self.zeta(self.conductor // 4)
         return (self.zeta(k) - self.zeta(-k)) * flint.fmpq(1, 2) / i
 
     def to_complex(self, element: Any) -> complex:
@@ -274,7 +278,7 @@ class CyclotomicField(Field):
         """SymPy's ``QQ.cyclotomic_field(n)`` (same power basis)."""
         import sympy
 
-        return sympy.QQ.cyclotomic_field(self.n)
+        return sympy.QQ.cyclotomic_field(self.conductor)
 
     def to_sympy(self, element: Any):
         """The element as an element of :meth:`sympy_field`."""
@@ -294,4 +298,4 @@ class CyclotomicField(Field):
         return self is other
 
     def __hash__(self) -> int:
-        return hash(("cyclotomic", self.n))
+        return hash(("cyclotomic", self.conductor))

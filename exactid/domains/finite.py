@@ -149,17 +149,22 @@ class Reduction:
     True
     """
 
-    n: int
+    conductor: int
     p: int
     root: int
 
     def __post_init__(self):
-        if not is_prime(self.p) or (self.p - 1) % self.n:
-            raise DomainError(f"p = {self.p} must be a prime = 1 mod {self.n}")
-        if pow(self.root, self.n, self.p) != 1 or any(
-            pow(self.root, self.n // q, self.p) == 1 for q in prime_factors(self.n)
+        if not is_prime(self.p) or (self.p - 1) % self.conductor:
+            raise DomainError(f"p = {self.p} must be a prime = 1 mod {self.conductor}")
+        if pow(self.root, self.conductor, self.p) != 1 or any(
+            pow(self.root, self.conductor // q, self.p) == 1 for q in prime_factors(self.conductor)
         ):
-            raise DomainError(f"{self.root} does not have order {self.n} mod {self.p}")
+            raise DomainError(f"{self.root} does not have order {self.conductor} mod {self.p}")
+
+    @property
+    def n(self) -> int:
+        """The conductor (alias kept for code written before ``conductor`` was the one name)."""
+        return self.conductor
 
     @classmethod
     def for_field(cls, field: Any, index: int = 0, bits: int = DEFAULT_PRIME_BITS) -> "Reduction":

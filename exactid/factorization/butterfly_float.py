@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import time
 from dataclasses import dataclass
 from typing import Any, Sequence, Union

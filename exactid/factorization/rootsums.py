@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-import flint
 import numpy as np
 
 from ..domains import QQ, CyclotomicField, ExactMatrix
@@ -88,7 +87,7 @@ class RootSumMatrix:
         if self.den % p == 0:
             raise InputError(f"denominator divisible by p = {p}")
         c = max(self.conductor, 1)
-        powers = np.array(reduction.powers(c) if reduction.n == c else [1], dtype=np.int64)
+        powers = np.array(reduction.powers(c) if reduction.conductor == c else [1], dtype=np.int64)
         acc = np.zeros(self.shape, dtype=np.int64)
         for t in range(self.exps.shape[0]):
             coeff = np.asarray(self.coeffs[t] % p, dtype=np.int64) if self.coeffs.dtype != object else \

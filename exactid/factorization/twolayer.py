@@ -3,9 +3,11 @@
 Two decision procedures:
 
 - :func:`decide_family` — the family "X has ≤ k nonzeros per column, Y ≤ k' per row, inner
-  dimension r" in the *tight-count* case (Z has no zero entry and r·k·k' = nnz(Z)).  Then
-  every factorization is an exact cover of Z's entries by r disjoint k×k' blocks on which Z
-  has rank one; the verdict follows from the number of such covers.
+  dimension r".  Each component has at most k·k' nonzero entries, so r·k·k' < nnz(Z) means
+  no factorization; in the *tight-count* case r·k·k' = nnz(Z) every factorization is an
+  exact cover of Z's nonzero entries by r disjoint k×k' blocks on which Z has rank one (the
+  components' supports can neither overlap nor cancel), and the verdict follows from the
+  number of such covers.
 - :func:`decide_fixed` (in :mod:`exactid.factorization.fixed`) for a given pair with its own
   supports.
 
@@ -59,6 +61,7 @@ class FamilyResult:
     excluded: list = field(default_factory=list)  # (block, (rows2, cols2), Reduction)
     covers: list = field(default_factory=list)  # exactly verified covers (lists of blocks)
     count: Optional[int] = None  # number of covers when counting was requested
+    nonzeros: Optional[int] = None  # nnz(Z); below m*n when Z has zero entries
     timings: dict = field(default_factory=dict)
 
 
@@ -92,7 +95,7 @@ def _runs(sorted_vals: np.ndarray, min_len: int) -> list[tuple[int, int, int]]:
 
 def candidate_blocks(residues: np.ndarray, p: int, k: int, kp: int,
                      max_candidates: int = DEFAULT_MAX_CANDIDATES) -> list[Block]:
-    """All k×k' blocks on which the residue matrix has rank one (entries all nonzero mod p).
+    """All k×k' blocks without zero entries on which the residue matrix has rank one.
 
     Blocks are ``(rows, cols)`` tuples, sorted, in a deterministic order.  Raises
     :class:`ResourceError` when there are more than ``max_candidates``.
@@ -112,9 +115,9 @@ def candidate_blocks(residues: np.ndarray, p: int, k: int, kp: int,
         for sub in combinations(sorted(int(r) for r in rows), k):
             out.append((sub, cols))
 
-    if kp == 1:  # every nonzero column vector is rank one
+    if kp == 1:  # every column vector without zero entries is rank one
         for j in range(n):
-            emit(np.arange(m), (j,))
+            emit(np.flatnonzero(residues[:, j]), (j,))
         return sorted(out)
     inv = _inverse_mod(residues, p)
 
@@ -125,14 +128,18 @@ def candidate_blocks(residues: np.ndarray, p: int, k: int, kp: int,
         first, last = cols[0], cols[-1]
         if last + 1 >= n:
             return
-        ratios = residues[np.ix_(rows, np.arange(last + 1, n))] * inv[rows, first][:, None] % p
+        block = residues[np.ix_(rows, np.arange(last + 1, n))]
+        ratios = block * inv[rows, first][:, None] % p
+        # a zero entry gets a value of its own (p + its row position): never in a run, as k >= kp >= 2
+        ratios = np.where(block == 0, p + np.arange(len(rows))[:, None], ratios)
         order = np.argsort(ratios, axis=0, kind="stable")
         for col, a, b in _runs(np.take_along_axis(ratios, order, axis=0), k):
             extend(np.sort(rows[order[a:b, col]]), cols + (last + 1 + col,))
 
-    all_rows = np.arange(m)
     for j0 in range(n - 1):
-        extend(all_rows, (j0,))
+        rows = np.flatnonzero(residues[:, j0])  # blocks lie inside the support
+        if len(rows) >= k:
+            extend(rows, (j0,))
     return sorted(out)
 
 
@@ -199,26 +206,27 @@ def decide_family(Z: RootSumMatrix, family: SparsityFamily, count: bool = False,
     timings: dict = {}
     t0 = time.perf_counter()
     red = reduction_for(Z.conductor)
-    # A zero residue may hide a nonzero entry; try further primes before concluding anything.
+    zero = _exact_zero_mask(Z, Z.mod_p(red))
+    # A zero residue may hide a nonzero entry; try further primes until the residues vanish
+    # exactly on the zero entries of Z.
     for index in range(8):
         red = reduction_for(Z.conductor, index)
         A = Z.mod_p(red)
-        if A.all():
+        if A[~zero].all():
             break
     else:
-        exact_zero = _has_exact_zero(Z, A)
-        return FamilyResult("undecided", "Z has zero entries" if exact_zero else
-                            "could not find a prime where every entry of Z is nonzero", family,
-                            timings={"reduce": time.perf_counter() - t0})
+        return FamilyResult("undecided", "could not find a prime where every nonzero entry of Z stays nonzero",
+                            family, timings={"reduce": time.perf_counter() - t0})
     timings["reduce"] = time.perf_counter() - t0
-    result = FamilyResult("undecided", "", family, red)
+    nnz = int((~zero).sum())
+    result = FamilyResult("undecided", "", family, red, nonzeros=nnz)
     result.timings = timings
-    if r * k * kp < m * n:  # each component has at most k k' nonzero entries
+    if r * k * kp < nnz:  # each component has at most k k' nonzero entries
         result.verdict = "no_factorization"
-        result.reason = f"Z has {m * n} nonzero entries, more than r*k*k' = {r * k * kp}"
+        result.reason = f"Z has {nnz} nonzero entries, more than r*k*k' = {r * k * kp}"
         return result
-    if r * k * kp > m * n:
-        result.reason = (f"count is not tight: r*k*k' = {r * k * kp} > nnz(Z) = {m * n}; only the tight-count "
+    if r * k * kp > nnz:
+        result.reason = (f"count is not tight: r*k*k' = {r * k * kp} > nnz(Z) = {nnz}; only the tight-count "
                          "case is decided")
         return result
     t0 = time.perf_counter()
@@ -231,12 +239,14 @@ def decide_family(Z: RootSumMatrix, family: SparsityFamily, count: bool = False,
     timings["candidates"] = time.perf_counter() - t0
     result.candidates = candidates
     active = list(candidates)
-    universe = m * n
+    universe = nnz
+    cell = np.full(m * n, -1, dtype=np.int64)  # entry i*n + j -> its index among the nonzero entries
+    cell[np.flatnonzero(~zero.ravel())] = np.arange(nnz)
     timings["search"] = timings["exact"] = 0.0
     while True:
         t0 = time.perf_counter()
         limit = max_count if count else 2
-        covers = exact_covers(universe, [_elements(b, n) for b in active], limit)
+        covers = exact_covers(universe, [cell[_elements(b, n)].tolist() for b in active], limit)
         timings["search"] += time.perf_counter() - t0
         t0 = time.perf_counter()
         used = sorted({b for cover in covers for b in cover})
@@ -262,23 +272,21 @@ def decide_family(Z: RootSumMatrix, family: SparsityFamily, count: bool = False,
     return result
 
 
-def _elements(block: Block, n: int) -> list[int]:
+def _elements(block: Block, n: int) -> np.ndarray:
     rows, cols = block
-    return [i * n + j for i in rows for j in cols]
+    return np.array([i * n + j for i in rows for j in cols], dtype=np.int64)
 
 
-def _has_exact_zero(Z: RootSumMatrix, residues: np.ndarray) -> bool:
-    """Whether some entry with zero residue is exactly zero (small check per entry)."""
-    zi, zj = np.nonzero(residues == 0)
-    if len(zi) == 0:
-        return False
-    # Z[i,j] == 0  iff  Z[i,j]*Z[i,j] - 0 ... use the minor machinery with a duplicated entry:
-    # minor(r0=i, c0=j, i, j) = Z[i,j]^2 - Z[i,j]^2 = 0 always, so test the entry directly.
+def _exact_zero_mask(Z: RootSumMatrix, residues: np.ndarray) -> np.ndarray:
+    """The entries of Z that are exactly zero (only entries with a zero residue are tested)."""
     from .rootsums import _sums_vanish
 
-    exps = Z.exps[:, zi, zj]
-    vals = Z.coeffs[:, zi, zj]
-    return bool(_sums_vanish(Z.conductor, exps, vals, len(zi)).any())
+    mask = np.zeros(Z.shape, dtype=bool)
+    zi, zj = np.nonzero(residues == 0)
+    if len(zi):
+        vanish = _sums_vanish(Z.conductor, Z.exps[:, zi, zj], Z.coeffs[:, zi, zj], len(zi))
+        mask[zi[vanish], zj[vanish]] = True
+    return mask
 
 
 def covers_to_factors(Z: RootSumMatrix, cover: list[Block]):

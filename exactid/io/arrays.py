@@ -8,6 +8,7 @@ undecodable headers are one-line :class:`~exactid.errors.InputError`.
 from __future__ import annotations
 
 import os
+import tokenize
 import zipfile
 from pathlib import Path
 from typing import Iterable
@@ -16,27 +17,28 @@ import numpy as np
 
 from ..errors import InputError
 from ..resources import ensure_fits
-from .files import _open_regular
+from .files import open_regular
 from .limits import MAX_ARRAY_BYTES, MAX_NPZ_MEMBERS
 
 NPY_MAGIC = b"\x93NUMPY"
 ZIP_MAGIC = b"PK\x03\x04"
+# numpy parses .npy headers with ast.literal_eval: a corrupt header raises SyntaxError or TokenError
 _ERRORS = (OSError, ValueError, EOFError, TypeError, KeyError, zipfile.BadZipFile, zipfile.LargeZipFile,
-           NotImplementedError, OverflowError)
+           NotImplementedError, OverflowError, SyntaxError, tokenize.TokenError, RecursionError)
 
 
 def _kind(head: bytes) -> str:
     if not head:
-        return "empty file"
+        return "an empty file"
     if head.startswith(NPY_MAGIC):
-        return ".npy array"
+        return "a .npy array"
     if head.startswith(ZIP_MAGIC) or head.startswith(b"PK\x05\x06"):
-        return ".npz archive"
+        return "a .npz archive"
     if head.startswith(b"\x1f\x8b"):
-        return "gzip file"
+        return "a gzip file"
     if head.lstrip()[:1] in (b"{", b"["):
-        return "JSON file"
-    return "file of unknown type"
+        return "a JSON file"
+    return "a file of unknown type"
 
 
 def _check_header(fh, source: str, size: int) -> tuple[tuple[int, ...], np.dtype]:
@@ -75,10 +77,10 @@ def load_npy(path: str | os.PathLike) -> np.ndarray:
     [[1, 0], [0, 1]]
     """
     p = Path(path)
-    with _open_regular(p) as fh:
+    with open_regular(p) as fh:
         head = fh.read(8)
         if not head.startswith(NPY_MAGIC):
-            raise InputError(f"{p}: expected a .npy array, got a {_kind(head)}")
+            raise InputError(f"{p}: expected a .npy array, got {_kind(head)}")
         fh.seek(0)
         try:
             _check_header(fh, str(p), os.fstat(fh.fileno()).st_size)
@@ -96,10 +98,10 @@ def load_npz(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str,
     ``required`` names members that must be present.
     """
     p = Path(path)
-    with _open_regular(p) as fh:
+    with open_regular(p) as fh:
         head = fh.read(8)
         if not head.startswith(ZIP_MAGIC):
-            raise InputError(f"{p}: expected a .npz archive, got a {_kind(head)}")
+            raise InputError(f"{p}: expected a .npz archive, got {_kind(head)}")
         fh.seek(0)
         try:
             with zipfile.ZipFile(fh) as archive:

@@ -76,7 +76,7 @@ def write_json(path: str | os.PathLike, obj: Any) -> None:
     atomic_write_bytes(path, data)
 
 
-def _open_regular(path: Path):
+def open_regular(path: Path):
     """Open a user file for reading; refuse directories, devices and FIFOs (they could block)."""
     try:
         info = path.stat()
@@ -109,7 +109,7 @@ def read_bytes(path: str | os.PathLike, limit: int | None = None) -> bytes:
     """
     p = Path(path)
     limit = json_text_limit() if limit is None else limit
-    with _open_regular(p) as fh:
+    with open_regular(p) as fh:
         try:
             head = fh.read(2)
             if head != b"\x1f\x8b":

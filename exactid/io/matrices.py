@@ -91,7 +91,9 @@ def rationals_to_integers(values: list) -> tuple[np.ndarray, int]:
         else:
             big_dens[i] = b
     num = _ints(values)
-    den = math.lcm(*(int(u) for u in np.unique(dens)), *big_dens.values())
+    # denominators other than 1 sit only where strings and floats were: no sort of the whole array
+    special = np.flatnonzero(codes)
+    den = math.lcm(*(int(u) for u in np.unique(dens[special])), *big_dens.values())
     if den == 1:
         return num, 1
     if num.dtype != object and not big_dens and den < _SAFE:
@@ -158,7 +160,11 @@ def _fraction_pairs(joined: str, count: int):
 def _exact_pair(text: str) -> tuple[int, int]:
     if "_" in text:
         raise InputError(f"not a rational number: {text[:40]!r}")
+    if sum(ch.isdigit() for ch in text) > 2 * MAX_INT_DIGITS:
+        raise InputError(f"a matrix entry has more than {MAX_INT_DIGITS} digits")
     q = to_fmpq(text)  # InputError for anything that is not a rational
+    if max(abs(int(q.p)), int(q.q)).bit_length() > MAX_INT_DIGITS * 10 // 3 + 1:
+        raise InputError(f"a matrix entry has more than {MAX_INT_DIGITS} digits")
     return int(q.p), int(q.q)
 
 
@@ -259,11 +265,18 @@ def matrix_from_array(arr: np.ndarray, source: str = "input") -> ExactMatrix:
     return ExactMatrix(QQ, np.ascontiguousarray(num[None, :, :]), 1, normalized=True)
 
 
-def load_matrix(path: str) -> ExactMatrix:
-    """Load a matrix file (``.json``, ``.json.gz`` or integer ``.npy``) through the input layer."""
+def load_matrix(path: str, allow_empty: bool = True) -> ExactMatrix:
+    """Load a matrix file (``.json``, ``.json.gz`` or integer ``.npy``) through the input layer.
+
+    ``allow_empty=False`` refuses matrices with no rows or no columns.
+    """
     p = Path(path)
     if p.suffix == ".npy":
-        return matrix_from_array(load_npy(p), str(p))
-    data = read_json(p)
-    with paused_gc():
-        return matrix_from_json(data, str(p))
+        matrix = matrix_from_array(load_npy(p), str(p))
+    else:
+        data = read_json(p)
+        with paused_gc():
+            matrix = matrix_from_json(data, str(p))
+    if not allow_empty and 0 in matrix.shape:
+        raise ShapeError(f"{p}: the matrix is empty ({matrix.nrows}x{matrix.ncols})")
+    return matrix

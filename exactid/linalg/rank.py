@@ -1,7 +1,9 @@
 """Certified rank and nullspace over Q and Q(zeta_n).
 
-The rank r is computed modulo a prime p that splits completely in Q(zeta_n).  It comes
-with two certificates:
+The rank r is computed modulo a prime p that splits completely in Q(zeta_n): for matrices
+of at least ``FLOAT_ELIMINATION_ENTRIES`` entries a prime p <= ``modular.PRIME_MAX`` and the
+elimination by float64 matrix products of :mod:`exactid.linalg.modular`, for smaller ones a
+62-bit prime and ``nmod_mat``.  It comes with two certificates:
 
 - lower bound (rank >= r): rows and columns of an r x r minor whose image mod p, under
   zeta_n -> root, is nonzero; a nonzero image proves a nonzero minor;
@@ -27,8 +29,12 @@ import numpy as np
 
 from ..domains.finite import Reduction, iter_split_primes, primitive_roots, root_of_order
 from ..domains.matrix import ExactMatrix, compact_int_array, to_fmpz_mat
-from ..errors import CertificationError
+from ..errors import CertificationError, DomainError
 from ..resources import ensure_fits
+from .modular import PRIME_MAX, iter_modular_primes, rank_profile
+
+#: Matrices with at least this many entries take the float64 elimination (faster from here on).
+FLOAT_ELIMINATION_ENTRIES = 200_000
 
 
 @dataclass(frozen=True)
@@ -76,11 +82,40 @@ def rank_mod_p(matrix: ExactMatrix, reduction: Reduction) -> int:
     return matrix.reduce(reduction).rank() if matrix.nrows and matrix.ncols else 0
 
 
+def residues(matrix: ExactMatrix, reduction: Reduction) -> np.ndarray:
+    """Image modulo p under ``reduction`` as an int64 array with entries in [0, p), p <= PRIME_MAX.
+
+    >>> from exactid.domains import ExactMatrix, QQ
+    >>> residues(ExactMatrix.from_rows([[1, "1/2"], [-1, 0]], QQ), Reduction(1, 7, 1)).tolist()
+    [[1, 4], [6, 0]]
+    """
+    p = reduction.p
+    if p > PRIME_MAX:
+        raise DomainError(f"p = {p} exceeds {PRIME_MAX}")
+    if matrix.den % p == 0:
+        raise DomainError(f"denominator {matrix.den} is divisible by p = {p}")
+    ensure_fits(16 * matrix.nrows * matrix.ncols, f"the image mod p of a {matrix.nrows}x{matrix.ncols} matrix")
+    acc = np.zeros(matrix.shape, dtype=np.int64)
+    for coeff, power in zip(matrix.num, reduction.powers(matrix.field.degree)):
+        acc += np.remainder(coeff, p).astype(np.int64) * power  # below 2^42 + 2^21
+        acc %= p
+    if matrix.den != 1:
+        acc = acc * pow(matrix.den, -1, p) % p
+    return acc
+
+
 def nonzero_minor(matrix: ExactMatrix, reduction: Reduction) -> MinorWitness:
-    """Rows and columns of a maximal minor that is nonzero modulo p."""
+    """Rows and columns of a maximal minor that is nonzero modulo p.
+
+    The rows are the row rank profile and the columns the column rank profile of the image
+    mod p (the same minor by either elimination).
+    """
     m, n = matrix.shape
     if m == 0 or n == 0:
         return MinorWitness(reduction.p, reduction.root, (), ())
+    if reduction.p <= PRIME_MAX:
+        profile = rank_profile(residues(matrix, reduction), reduction.p)
+        return MinorWitness(reduction.p, reduction.root, profile.rows, profile.cols)
     image = matrix.reduce(reduction)
     echelon, r = image.rref()
     cols = list(range(n)) if r == n else pivot_columns(echelon, r)
@@ -346,7 +381,8 @@ def certified_rank(
     ensure_fits(8 * m * n * (d + 4), f"a rank computation on a {m}x{n} matrix")
     n_cond = matrix.field.conductor
     best: Optional[RankResult] = None
-    for index, p in enumerate(iter_split_primes(n_cond)):
+    primes = iter_modular_primes(n_cond) if m * n >= FLOAT_ELIMINATION_ENTRIES else iter_split_primes(n_cond)
+    for index, p in enumerate(primes):
         if index >= max_rank_primes:
             break
         if matrix.den % p == 0:

@@ -1,9 +1,10 @@
 """Function-preserving operations on exact networks, orbits and canonical forms.
 
 An *operation* is a JSON-ready dict (the same dicts are the steps of equivalence
-certificates).  Hidden layer ``l`` (0-based) is the output of ``weights[l]``; operations on
-it change ``weights[l]``, ``biases[l]`` (incoming side) and ``weights[l+1]``, ``biases[l+1]``
-(outgoing side).
+certificates).  Layers are numbered as everywhere in exactid (docs/design.md, section 4):
+hidden layer ``l`` (1 <= l < depth) has ``widths[l]`` neurons, the outputs of ``weights[l-1]``;
+operations on it change ``weights[l-1]``, ``biases[l-1]`` (incoming side) and ``weights[l]``,
+``biases[l]`` (outgoing side).
 
 * ``neuron_symmetry`` {layer, neuron, a, b, c, d}: with σ(a t + b) = c σ(t) + d, replace the
   incoming row w and bias β by (a w, a β + b); the neuron's output y becomes c y + d, so the
@@ -12,9 +13,9 @@ it change ``weights[l]``, ``biases[l]`` (incoming side) and ``weights[l+1]``, ``
 * ``remove_neuron`` {layer, neuron}: its outgoing column is zero (the layer keeps >= 1 neuron).
 * ``merge_neurons`` {layer, keep, drop}: identical incoming rows and biases; outgoing columns add.
 * ``fold_constant_neuron`` {layer, neuron}: zero incoming row and σ(β) rational; the constant
-  v σ(β) moves into the next bias and the outgoing column becomes zero (the unit is then dead).
+  v σ(β) moves into the next bias and the outgoing column becomes zero (the neuron is then dead).
 * ``zero_dead_neuron`` {layer, neuron}: the outgoing column is zero; the incoming row and bias
-  are set to zero (used for the last unit of a layer, which cannot be removed).
+  are set to zero (used for the last neuron of a layer, which cannot be removed).
 
 Network activations supported here: ``relu``, ``leaky_relu:P/Q``, ``hardtanh``, ``tanh``,
 ``logistic`` (``exp`` and others have no nontrivial rational symmetries; they are refused).
@@ -22,7 +23,7 @@ Network activations supported here: ``relu``, ``leaky_relu:P/Q``, ``hardtanh``, 
 >>> from exactid.networks.format import Network
 >>> net = Network.from_lists("tanh", [([[1, 2], [-3, 1]], [1, 0]), ([[1, 1]], [0])])
 >>> canon, ops = canonical_form(net)
->>> canonical_form(apply_operations(net, [{"kind": "neuron_symmetry", "layer": 0, "neuron": 0,
+>>> canonical_form(apply_operations(net, [{"kind": "neuron_symmetry", "layer": 1, "neuron": 0,
 ...     "a": -1, "b": 0, "c": -1, "d": 0}]))[0].to_json() == canon.to_json()
 True
 """
@@ -38,12 +39,16 @@ from typing import Any, Iterator, Optional, Sequence
 
 import flint
 
+from ..domains.base import to_fmpq
 from ..errors import DomainError, InputError, ResourceError
 from .format import Network
 from .symmetries import PiecewiseLinear, activation
 
 Q = flint.fmpq
 NETWORK_ACTIVATIONS = ("relu", "leaky_relu:P/Q", "hardtanh", "tanh", "logistic")
+#: The operation kinds of :func:`apply_operation` (the step kinds of equivalence certificates).
+OPERATIONS = ("neuron_symmetry", "permute_neurons", "remove_neuron", "merge_neurons", "fold_constant_neuron",
+              "zero_dead_neuron")
 
 
 # --------------------------------------------------------------------------- activation facts
@@ -59,8 +64,7 @@ class NetActivation:
     def rational_value(self, beta: Q) -> Optional[Q]:
         """σ(β) when it is rational (always for PL; tanh(0) = 0, logistic(0) = 1/2), else None."""
         if self.pl is not None:
-            v = self.pl(Fraction(int(beta.p), int(beta.q)))
-            return Q(v.numerator, v.denominator)
+            return to_fmpq(self.pl(Fraction(int(beta.p), int(beta.q))))
         if beta == 0:
             return Q(0) if self.name == "tanh" else Q(1, 2)
         return None  # σ(β) is transcendental for rational β != 0 (Lindemann)
@@ -87,7 +91,11 @@ def net_activation(name: str) -> NetActivation:
 
 # --------------------------------------------------------------------------- mutable parameters
 class Params:
-    """Mutable rows of a network: ``W[l][i][j]``, ``b[l][i]`` (fmpq)."""
+    """Mutable rows of a network: ``W[k][i][j]``, ``b[k][i]`` (fmpq), ``k`` indexing ``weights``.
+
+    Methods take the list index ``k`` of a hidden layer's incoming weights (hidden layer
+    ``k + 1`` in the numbering of operations and reports).
+    """
 
     def __init__(self, net: Network):
         self.activation = net.activation
@@ -105,44 +113,36 @@ class Params:
 
     def drop(self, layer: int, neuron: int) -> None:
         if len(self.W[layer]) == 1:
-            raise DomainError(f"cannot remove the last neuron of hidden layer {layer}")
+            raise DomainError(f"cannot remove the last neuron of hidden layer {layer + 1}")
         del self.W[layer][neuron]
         del self.b[layer][neuron]
         for row in self.W[layer + 1]:
             del row[neuron]
 
 
-def _rat(value: Any) -> Q:
-    if isinstance(value, Q):
-        return value
-    if isinstance(value, Fraction):
-        return Q(value.numerator, value.denominator)
-    if isinstance(value, int):
-        return Q(value)
-    f = Fraction(str(value))
-    return Q(f.numerator, f.denominator)
-
-
 def enc(q: Any) -> Any:
-    q = _rat(q)
+    q = to_fmpq(q)
     return int(q.p) if q.q == 1 else f"{q.p}/{q.q}"
 
 
 def _check_hidden(params: Params, layer: int, neuron: Optional[int] = None) -> None:
     if not 0 <= layer < len(params.W) - 1:
-        raise InputError(f"layer {layer} is not a hidden layer")
+        raise InputError(f"layer {layer + 1} is not a hidden layer (1..{len(params.W) - 1})")
     if neuron is not None and not 0 <= neuron < params.width(layer):
-        raise InputError(f"neuron {neuron} out of range in hidden layer {layer}")
+        raise InputError(f"neuron {neuron} out of range in hidden layer {layer + 1}")
 
 
 def apply_operation(params: Params, op: dict) -> None:
     """Apply one operation in place (the preconditions are checked; DomainError otherwise)."""
     kind, layer = op["kind"], op["layer"]
+    if isinstance(layer, bool) or not isinstance(layer, int):
+        raise InputError(f"an operation's layer must be an integer, got {layer!r}")
+    layer -= 1  # hidden layer l is fed by weights[l - 1]
     act = net_activation(params.activation)
     if kind == "neuron_symmetry":
         i = op["neuron"]
         _check_hidden(params, layer, i)
-        a, b, c, d = (_rat(op[k]) for k in "abcd")
+        a, b, c, d = (to_fmpq(op[k]) for k in "abcd")
         if a == 0 or c == 0:
             raise DomainError("a symmetry needs a != 0 and c != 0")
         params.W[layer][i] = [a * w for w in params.W[layer][i]]
@@ -203,11 +203,11 @@ def apply_operations(net: Network, ops: Sequence[dict]) -> Network:
 
 def apply_symmetry(net: Network, layer: int, neuron: int, symmetry: Any) -> tuple[Network, dict]:
     """Apply an affine symmetry (a :class:`~exactid.networks.symmetries.Symmetry` or (a, b, c, d))
-    at one hidden neuron; the next layer's weights and bias absorb B.  Membership in the
+    at neuron ``neuron`` of hidden layer ``layer`` (from 1); the next layer's weights and bias absorb B.  Membership in the
     activation's symmetry group is checked exactly first (DomainError if it is not a symmetry).
 
     >>> net = Network.from_lists("logistic", [([[1, 2]], [3]), ([[4]], [5])])
-    >>> apply_symmetry(net, 0, 0, (-1, 0, -1, 1))[0].to_json()["layers"]
+    >>> apply_symmetry(net, 1, 0, (-1, 0, -1, 1))[0].to_json()["layers"]
     [{'W': [[-1, -2]], 'b': [-3]}, {'W': [[-4]], 'b': [9]}]
     """
     from .symmetries import Symmetry, affine_symmetries
@@ -221,8 +221,8 @@ def apply_symmetry(net: Network, layer: int, neuron: int, symmetry: Any) -> tupl
     return apply_operations(net, [op]), op
 
 
-def permute_units(net: Network, layer: int, permutation: Sequence[int]) -> tuple[Network, dict]:
-    """Reorder the units of a hidden layer: new unit j is old unit ``permutation[j]``."""
+def permute_neurons(net: Network, layer: int, permutation: Sequence[int]) -> tuple[Network, dict]:
+    """Reorder the neurons of hidden layer ``layer`` (from 1): new neuron j is old neuron ``permutation[j]``."""
     op = {"kind": "permute_neurons", "layer": layer, "permutation": [int(p) for p in permutation]}
     return apply_operations(net, [op]), op
 
@@ -263,12 +263,12 @@ def canonicalize_layer(params: Params, layer: int) -> list[dict]:
     for i in range(params.width(layer)):
         sym = normalizing_symmetry(act, params.W[layer][i], params.b[layer][i])
         if sym is not None:
-            op = {"kind": "neuron_symmetry", "layer": layer, "neuron": i, **{k: enc(v) for k, v in zip("abcd", sym)}}
+            op = {"kind": "neuron_symmetry", "layer": layer + 1, "neuron": i, **{k: enc(v) for k, v in zip("abcd", sym)}}
             apply_operation(params, op)
             ops.append(op)
     order = sorted(range(params.width(layer)), key=lambda i: _sort_key(params, layer, i))
     if order != list(range(params.width(layer))):
-        op = {"kind": "permute_neurons", "layer": layer, "permutation": order}
+        op = {"kind": "permute_neurons", "layer": layer + 1, "permutation": order}
         apply_operation(params, op)
         ops.append(op)
     return ops
@@ -277,9 +277,9 @@ def canonicalize_layer(params: Params, layer: int) -> list[dict]:
 def canonical_form(net: Network) -> tuple[Network, list[dict]]:
     """Canonical representative of the orbit of ``net`` and the operations reaching it.
 
-    Units are normalized (sign for tanh/logistic/hardtanh, scale by the first nonzero weight
+    Neurons are normalized (sign for tanh/logistic/hardtanh, scale by the first nonzero weight
     for relu-like σ), then sorted, layer by layer.  Two networks in the same orbit get identical
-    canonical forms whenever no two units of a layer have equal normalized incoming weights
+    canonical forms whenever no two neurons of a layer have equal normalized incoming weights
     (reduce first: see :mod:`exactid.networks.sussmann`).
     """
     params = Params(net)
@@ -295,6 +295,34 @@ def same_parameters(net1: Network, net2: Network) -> bool:
             and all(a == b for a, b in zip(net1.biases, net2.biases)))
 
 
+def tanh_as_logistic(net: Network) -> Network:
+    """The logistic network computing the same function as a tanh network, exactly.
+
+    tanh(z) = 2 logistic(2 z) - 1: the first layer's weights and biases double; a later layer,
+    fed by 2 s - 1 where s are logistic outputs, becomes 2 W s + (b - W 1), and doubles again
+    when it is hidden.
+
+    >>> net = Network.from_lists("tanh", [([[1, -1]], [0]), ([[3]], [1])])
+    >>> tanh_as_logistic(net).to_json()
+    {'activation': 'logistic', 'layers': [{'W': [[2, -2]], 'b': [0]}, {'W': [[6]], 'b': [-2]}]}
+    """
+    if net.activation != "tanh":
+        raise InputError(f"tanh_as_logistic takes a tanh network, got {net.activation}")
+    layers = []
+    last = net.depth - 1
+    for index, (W, b) in enumerate(zip(net.weights, net.biases)):
+        rows = [[W[i, j] for j in range(W.ncols())] for i in range(W.nrows())]
+        bias = [b[i, 0] for i in range(b.nrows())]
+        if index > 0:
+            bias = [bi - sum(row, Q(0)) for bi, row in zip(bias, rows)]
+            rows = [[2 * w for w in row] for row in rows]
+        if index < last:
+            rows = [[2 * w for w in row] for row in rows]
+            bias = [2 * bi for bi in bias]
+        layers.append((rows, bias))
+    return Network.from_lists("logistic", layers)
+
+
 # --------------------------------------------------------------------------- orbits
 def group_elements_for_orbit(act: NetActivation, scalings: Sequence[Any]) -> list[tuple[Q, Q, Q, Q]]:
     """Per-neuron symmetries used in orbit enumeration (finite groups: all; relu: given scalings)."""
@@ -303,7 +331,7 @@ def group_elements_for_orbit(act: NetActivation, scalings: Sequence[Any]) -> lis
         return [(Q(1), Q(0), Q(1), Q(0)), (Q(-1), Q(0), c, d)]
     out = []
     for s in scalings:
-        s = _rat(s)
+        s = to_fmpq(s)
         if s == 0 or (act.normalizer == "scale" and s < 0):
             raise InputError(f"scaling {s} is not a symmetry of {act.name}")
         out.append((s, Q(0), abs(s), Q(0)))
@@ -327,7 +355,7 @@ def orbit(net: Network, scalings: Sequence[Any] = (1,), limit: int = 20000) -> I
                  for w in widths]
     for choice in itertools.product(*per_layer):
         ops = []
-        for layer, (perm, syms) in enumerate(choice):
+        for layer, (perm, syms) in enumerate(choice, start=1):
             for i, sym in enumerate(syms):
                 if sym != (1, 0, 1, 0):
                     ops.append({"kind": "neuron_symmetry", "layer": layer, "neuron": i,
@@ -354,10 +382,11 @@ def random_orbit_member(net: Network, rng: random.Random, max_scale_denominator:
                 if act.normalizer == "scale_any" and rng.random() < 0.5:
                     a = -a
                 sym = (a, Q(0), abs(a), Q(0))
-            ops.append({"kind": "neuron_symmetry", "layer": layer, "neuron": i, **{k: enc(v) for k, v in zip("abcd", sym)}})
+            ops.append({"kind": "neuron_symmetry", "layer": layer + 1, "neuron": i,
+                        **{k: enc(v) for k, v in zip("abcd", sym)}})
         perm = list(range(params.width(layer)))
         rng.shuffle(perm)
-        ops.append({"kind": "permute_neurons", "layer": layer, "permutation": perm})
+        ops.append({"kind": "permute_neurons", "layer": layer + 1, "permutation": perm})
     for op in ops:
         apply_operation(params, op)
     return params.network(), ops

@@ -11,7 +11,7 @@ Verdicts (never a guess):
   separating point was found, or different activations).
 
 Exact decision for one hidden layer: tanh/logistic through Sussmann reduction (irreducible
-networks with the same function differ by permutations and sign flips; constant units are
+networks with the same function differ by permutations and sign flips; constant neurons are
 kept as tanh(β) for distinct |β|, which are linearly independent over Q with 1), relu and
 leaky relu through the hyperplane normal form f(x) = Σ_H μ_H relu(h_H·(x,1)) + affine(x),
 h_H normalized with first nonzero input weight +1: two such functions are equal iff all μ_H
@@ -29,8 +29,9 @@ from typing import Optional, Sequence
 
 import flint
 
+from ..domains.base import to_fmpq
 from ..errors import InputError
-from .actions import net_activation, same_parameters
+from .actions import net_activation, same_parameters, tanh_as_logistic
 from .format import Network
 from .sussmann import reduce_network
 
@@ -56,11 +57,11 @@ def evaluate_exact(net: Network, x: Sequence[Q]) -> list[Q]:
     pl = net_activation(net.activation).pl
     if pl is None:
         raise InputError(f"{net.activation} networks are not evaluated exactly; use evaluate_ball")
-    values = [_rat(v) for v in x]
+    values = [to_fmpq(v) for v in x]
     for index, (w, b) in enumerate(zip(net.weights, net.biases)):
         z = [sum((w[i, j] * values[j] for j in range(w.ncols())), Q(0)) + b[i, 0] for i in range(w.nrows())]
         if index < net.depth - 1:
-            z = [_to_q(pl(Fraction(int(t.p), int(t.q)))) for t in z]
+            z = [to_fmpq(pl(Fraction(int(t.p), int(t.q)))) for t in z]
         values = z
     return values
 
@@ -72,7 +73,7 @@ def evaluate_ball(net: Network, x: Sequence[Q], prec: int = 128) -> list[flint.a
     old = flint.ctx.prec
     flint.ctx.prec = prec
     try:
-        values = [flint.arb(_rat(v)) for v in x]
+        values = [flint.arb(to_fmpq(v)) for v in x]
         for index, (w, b) in enumerate(zip(net.weights, net.biases)):
             z = [sum((flint.arb(w[i, j]) * values[j] for j in range(w.ncols())), flint.arb(0)) + flint.arb(b[i, 0])
                  for i in range(w.nrows())]
@@ -82,17 +83,6 @@ def evaluate_ball(net: Network, x: Sequence[Q], prec: int = 128) -> list[flint.a
         return values
     finally:
         flint.ctx.prec = old
-
-
-def _rat(v) -> Q:
-    if isinstance(v, Q):
-        return v
-    f = Fraction(v)
-    return Q(f.numerator, f.denominator)
-
-
-def _to_q(f: Fraction) -> Q:
-    return Q(f.numerator, f.denominator)
 
 
 def separating_point(net1: Network, net2: Network, tries: int = 200, seed: int = 0,
@@ -119,7 +109,7 @@ def separating_point(net1: Network, net2: Network, tries: int = 200, seed: int =
 def relu_normal_form(net: Network) -> tuple[dict, list]:
     """For a one-hidden-layer relu-like network: ({h: μ_h}, affine rows).
 
-    σ(z) = s_L z + (s_R - s_L) relu(z) (kink at 0); a unit with weights (w, β) = s λ h,
+    σ(z) = s_L z + (s_R - s_L) relu(z) (kink at 0); a neuron with weights (w, β) = s λ h,
     λ > 0, s = ±1, h with first nonzero entry of w equal to 1, contributes λ relu(s h·x̃) =
     λ relu(h·x̃) - [s < 0] λ h·x̃.  Returns μ_h as tuples of output coefficients (zero ones
     dropped) and the affine part as rows (input coefficients, then constant).
@@ -127,7 +117,7 @@ def relu_normal_form(net: Network) -> tuple[dict, list]:
     act = net_activation(net.activation)
     if net.depth != 2 or act.pl is None or len(act.pl.kinks) != 1 or act.pl.kinks[0] != 0:
         raise InputError("the relu normal form is for one-hidden-layer relu / leaky relu networks")
-    slope_left, slope_right = (_to_q(s) for s in act.pl.slopes)
+    slope_left, slope_right = (to_fmpq(s) for s in act.pl.slopes)
     jump = slope_right - slope_left
     W1, b1, W2, b2 = net.weights[0], net.biases[0], net.weights[1], net.biases[1]
     n, k = W1.ncols(), W2.nrows()
@@ -136,8 +126,8 @@ def relu_normal_form(net: Network) -> tuple[dict, list]:
     for i in range(W1.nrows()):
         full = [W1[i, j] for j in range(n)] + [b1[i, 0]]
         lead = next((x for x in full[:n] if x != 0), None)
-        if lead is None:  # constant unit
-            value = _to_q(act.pl(Fraction(int(full[n].p), int(full[n].q))))
+        if lead is None:  # constant neuron
+            value = to_fmpq(act.pl(Fraction(int(full[n].p), int(full[n].q))))
             for o in range(k):
                 affine[o][n] += W2[o, i] * value
             continue
@@ -153,26 +143,99 @@ def relu_normal_form(net: Network) -> tuple[dict, list]:
     return mu, affine
 
 
+def _single_kink(net: Network) -> bool:
+    """One hidden layer and a piecewise-linear σ with one kink, at 0 (relu, leaky relu)."""
+    act = net_activation(net.activation)
+    return net.depth == 2 and act.pl is not None and len(act.pl.kinks) == 1 and act.pl.kinks[0] == 0
+
+
+def _dot(h: Sequence[Q], x: Sequence[Q]) -> Q:
+    """h . (x, 1) for a hyperplane h = (w, b)."""
+    return sum((a * b for a, b in zip(h, x)), Q(0)) + h[-1]
+
+
+def normal_form_witness(net1: Network, net2: Network) -> Optional[tuple[list, int]]:
+    """An exact point and output where two one-hidden-layer single-kink networks differ, or None.
+
+    With g = f1 - f2 = sum_H mu_H relu(h_H . (x, 1)) + affine(x) (normal forms), either some
+    mu_H is nonzero at output o: then at a point x0 of H on no other hyperplane, moving along
+    e_j (h_H has w_j = 1) by +-eps, eps below the distance to every other hyperplane, the
+    second difference g(x0 + eps e_j) + g(x0 - eps e_j) - 2 g(x0) = eps mu_H[o] is nonzero, so
+    one of the three values is; or g is affine and nonzero, so g(0) or some g(e_j) is nonzero.
+    Returns None when the normal forms are equal (the networks are equivalent).
+
+    >>> a = Network.from_lists("relu", [([[1], [1], [1]], [0, "-1/1000", "-2/1000"]), ([[1, -2, 1]], [0])])
+    >>> b = Network.from_lists("relu", [([[1]], [0]), ([[0]], [0])])
+    >>> x, o = normal_form_witness(a, b)
+    >>> evaluate_exact(a, x)[o] != evaluate_exact(b, x)[o]
+    True
+    """
+    mu1, affine1 = relu_normal_form(net1)
+    mu2, affine2 = relu_normal_form(net2)
+    n, k = net1.widths[0], net1.widths[-1]
+    mu = {}
+    for h in set(mu1) | set(mu2):
+        diff = [a - b for a, b in zip(mu1.get(h, (Q(0),) * k), mu2.get(h, (Q(0),) * k))]
+        if any(diff):
+            mu[h] = diff
+    affine = [[a - b for a, b in zip(r1, r2)] for r1, r2 in zip(affine1, affine2)]
+    candidates: list[list[Q]] = []
+    if mu:
+        h = min(mu)  # deterministic choice
+        j = next(i for i in range(n) if h[i] != 0)  # h[j] = 1 by the normalization
+        others = [g for g in mu if g != h]
+        for c in range(1, 4 * (len(others) + 1) * (n + 1) + 2):
+            # a point of H on the moment curve: avoids every other hyperplane for all but finitely many c
+            x0 = [Q(c) ** (i + 1) if i != j else Q(0) for i in range(n)]
+            x0[j] = -_dot(h, x0)
+            if all(_dot(g, x0) != 0 for g in others):
+                break
+        else:  # pragma: no cover - excluded by the counting argument above
+            return None
+        crossings = [abs(_dot(g, x0) / g[j]) for g in others if g[j] != 0]
+        eps = min(crossings + [Q(1)]) / 2
+        for step in (Q(0), eps, -eps):
+            candidates.append([v + step if i == j else v for i, v in enumerate(x0)])
+    else:
+        candidates.append([Q(0)] * n)
+        candidates.extend([Q(int(i == j)) for i in range(n)] for j in range(n))
+    for x in candidates:
+        out1, out2 = evaluate_exact(net1, x), evaluate_exact(net2, x)
+        for o in range(k):
+            if out1[o] != out2[o]:
+                return x, o
+    if mu or any(v for row in affine for v in row):  # pragma: no cover - the argument above rules this out
+        raise AssertionError("normal forms differ but no witness was found")
+    return None
+
+
 # --------------------------------------------------------------------------- decision
 def decide_equivalence(net1: Network, net2: Network, prec: int = 128, seed: int = 0) -> EquivalenceResult:
     """Decide whether two networks compute the same function (see the module docstring)."""
     if net1.widths[0] != net2.widths[0] or net1.widths[-1] != net2.widths[-1]:
         raise InputError(f"the networks have different input/output sizes: {net1.widths} vs {net2.widths}")
     net_activation(net1.activation), net_activation(net2.activation)  # validate both names
-    if net1.activation == net2.activation:
+    if {net1.activation, net2.activation} == {"tanh", "logistic"}:
+        return _tanh_against_logistic(net1, net2, prec, seed)
+    shallow_pl = _single_kink(net1) and _single_kink(net2)
+    exact_decision = False
+    if net1.activation == net2.activation or shallow_pl:
         red1, ops1 = reduce_network(net1)
         red2, ops2 = reduce_network(net2)
         if same_parameters(red1, red2):
             return EquivalenceResult("equivalent", "reductions and symmetry operations map both networks onto "
                                      "the same canonical parameters", "canonical_forms", ops1, ops2)
-        act = net_activation(net1.activation)
-        shallow_relu = net1.depth == 2 and net2.depth == 2 and act.pl is not None and act.normalizer != "sign"
-        if shallow_relu and relu_normal_form(red1) == relu_normal_form(red2):
-            return EquivalenceResult("equivalent", "equal hyperplane normal forms (one hidden layer)",
-                                     "relu_normal_form", ops1, ops2)
-        exact_decision = net1.depth == 2 and net2.depth == 2 and (shallow_relu or act.name in ("tanh", "logistic"))
-    else:
-        exact_decision = False
+        if shallow_pl:
+            witness = normal_form_witness(red1, red2)
+            if witness is None:
+                return EquivalenceResult("equivalent", "equal hyperplane normal forms (one hidden layer)",
+                                         "relu_normal_form", ops1, ops2)
+            x, k = witness
+            out1, out2 = evaluate_ball(net1, x), evaluate_ball(net2, x)
+            return EquivalenceResult("not_equivalent", f"output {k} differs at an exact point built from a "
+                                     "hyperplane where the normal forms differ", "relu_normal_form_witness",
+                                     point=x, output_index=k, enclosures=(out1, out2), precision=prec)
+        exact_decision = net1.depth == 2 and net2.depth == 2 and net1.activation in ("tanh", "logistic")
     found = separating_point(net1, net2, seed=seed, prec=prec)
     if found is not None:
         x, k, out1, out2, p = found
@@ -183,3 +246,16 @@ def decide_equivalence(net1: Network, net2: Network, prec: int = 128, seed: int 
                                  "forms) but no rational point with disjoint enclosures was found")
     return EquivalenceResult("undecided", "canonical forms differ and no separating point was found "
                              "(deep networks: canonical forms are only a sufficient test)")
+
+
+def _tanh_against_logistic(net1: Network, net2: Network, prec: int, seed: int) -> EquivalenceResult:
+    """Rewrite the tanh network as a logistic one (tanh(z) = 2 logistic(2 z) - 1), then compare."""
+    first_is_tanh = net1.activation == "tanh"
+    a = tanh_as_logistic(net1) if first_is_tanh else net1
+    b = net2 if first_is_tanh else tanh_as_logistic(net2)
+    result = decide_equivalence(a, b, prec=prec, seed=seed)
+    if result.verdict == "equivalent":
+        converted = result.ops1 if first_is_tanh else result.ops2
+        converted.insert(0, {"kind": "tanh_as_logistic"})
+        result.reason = "tanh(z) = 2 logistic(2 z) - 1, then " + result.reason
+    return result

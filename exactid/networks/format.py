@@ -17,6 +17,7 @@ Other file formats (ONNX, scikit-learn, PyTorch, ``.npz``; samples from ``.npy``
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
@@ -25,7 +26,7 @@ import numpy as np
 
 from ..domains.base import to_fmpq
 from ..errors import InputError, ShapeError
-from ..io.files import read_json, write_json
+from ..io.files import write_json
 
 
 @dataclass
@@ -131,10 +132,8 @@ class Network:
         for index, (w, b) in enumerate(zip(weights, biases)):
             w, b = np.atleast_2d(np.asarray(w)), np.ravel(np.asarray(b))
             if denominator is not None:
-                w = _round_to(w, denominator, f"layer {index} W")
-                b = _round_to(b, denominator, f"layer {index} b")
-                ws.append(flint.fmpq_mat(w.shape[0], w.shape[1], [flint.fmpq(int(v), denominator) for v in w.ravel()]))
-                bs.append(flint.fmpq_mat(b.shape[0], 1, [flint.fmpq(int(v), denominator) for v in b]))
+                ws.append(flint.fmpq_mat(w.shape[0], w.shape[1], _round_to(w, denominator, f"layer {index} W")))
+                bs.append(flint.fmpq_mat(b.shape[0], 1, _round_to(b, denominator, f"layer {index} b")))
             else:
                 ws.append(exact_matrix(w, f"layer {index} W"))
                 bs.append(exact_column(b, f"layer {index} b"))
@@ -161,12 +160,12 @@ class Network:
         return cls(normalize_activation(activation), weights, biases)
 
     @classmethod
-    def from_onnx(cls, path_or_model: Any, leaky_relu_slope: Any = None) -> "Network":
-        """Read an ONNX model (a path, bytes, or an ``onnx.ModelProto``); see
-        :mod:`exactid.networks.formats.onnx` for the supported graphs."""
+    def from_onnx(cls, path_or_model: Any, leaky_relu_slope: Any = None, output: Any = None) -> "Network":
+        """Read an ONNX model (a path, bytes, or an ``onnx.ModelProto``), up to the tensor
+        ``output`` when given; see :mod:`exactid.networks.formats.onnx` for the supported graphs."""
         from .formats.onnx import network_from_onnx
 
-        return network_from_onnx(path_or_model, leaky_relu_slope=leaky_relu_slope)
+        return network_from_onnx(path_or_model, leaky_relu_slope=leaky_relu_slope, output=output)
 
     @classmethod
     def from_sklearn(cls, estimator: Any) -> "Network":
@@ -186,11 +185,12 @@ class Network:
     def to_onnx(self, path: Any = None) -> Any:
         """The network as an ``onnx.ModelProto`` (float64 weights, refused unless every
         parameter is a float64); written atomically to ``path`` when given."""
-        from .formats.onnx import network_to_onnx, save_onnx
+        from .formats.onnx import network_to_onnx, write_onnx_model
 
+        model = network_to_onnx(self)
         if path is not None:
-            save_onnx(path, self)
-        return network_to_onnx(self)
+            write_onnx_model(path, model)
+        return model
 
     def to_json(self, path: Any = None) -> dict:
         """exactid's JSON form (a dict); also written (canonical, atomic) to ``path`` when given."""
@@ -218,13 +218,18 @@ class Network:
 
 
 def _nearest_float(q: flint.fmpq) -> float:
-    return int(q.p) / int(q.q)  # Python's int / int is correctly rounded
+    try:
+        return int(q.p) / int(q.q)  # Python's int / int is correctly rounded
+    except OverflowError:
+        return math.copysign(math.inf, int(q.p))
 
 
-def _round_to(a: np.ndarray, denominator: int, what: str) -> np.ndarray:
-    if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
+def _round_to(a: np.ndarray, denominator: int, what: str) -> list[flint.fmpq]:
+    """The entries rounded to the nearest multiples of 1/denominator (ties to even)."""
+    values = np.asarray(a, dtype=np.float64).ravel().tolist()
+    if not all(math.isfinite(v) for v in values):
         raise InputError(f"{what}: not a finite number")
-    return np.rint(np.asarray(a, dtype=np.float64) * denominator).astype(np.int64)
+    return [flint.fmpq(round(v * denominator), denominator) for v in values]
 
 
 def random_rational_network(activation: str, widths: Sequence[int], seed: int) -> Network:

@@ -26,6 +26,7 @@ from typing import Any, Sequence
 import flint
 import numpy as np
 
+from ..domains.base import to_fmpq
 from ..domains.matrix import ExactMatrix
 from ..domains.rationals import QQ
 from ..errors import InputError, ResourceError, ShapeError
@@ -190,34 +191,30 @@ def gram_matrix(X: Any, patterns: Sequence[np.ndarray]) -> ExactMatrix:
 
 # -- symmetry actions ---------------------------------------------------------------------
 def rescale(net: Network, layer: int, neuron: int, factor: Any) -> Network:
-    """Multiply the incoming row and bias of hidden neuron (layer >= 1) by factor > 0, outgoing column by 1/factor."""
-    lam = flint.fmpq(factor) if not isinstance(factor, flint.fmpq) else factor
+    """Multiply the incoming row and bias of a hidden neuron by ``factor > 0`` and its outgoing
+    column by ``1/factor`` (hidden layers from 1): the ``neuron_symmetry`` operation
+    ``(a, b, c, d) = (factor, 0, factor, 0)`` of :mod:`exactid.networks.actions`.
+
+    >>> net = Network.from_lists("relu", [([[1, 2]], [3]), ([[4]], [5])])
+    >>> rescale(net, 1, 0, 2).to_json()["layers"]
+    [{'W': [[2, 4]], 'b': [6]}, {'W': [[2]], 'b': [5]}]
+    """
+    from .actions import apply_operations
+
+    lam = to_fmpq(factor)
     if lam <= 0:
         raise InputError("rescaling factors must be positive")
-    if not 1 <= layer < net.depth or not 0 <= neuron < net.widths[layer]:
-        raise InputError(f"no hidden neuron {neuron} in layer {layer}")
-    ws = [flint.fmpq_mat(w) for w in net.weights]
-    bs = [flint.fmpq_mat(b) for b in net.biases]
-    w_in, w_out, b_in = ws[layer - 1], ws[layer], bs[layer - 1]
-    for j in range(w_in.ncols()):
-        w_in[neuron, j] = w_in[neuron, j] * lam
-    b_in[neuron, 0] = b_in[neuron, 0] * lam
-    for o in range(w_out.nrows()):
-        w_out[o, neuron] = w_out[o, neuron] / lam
-    return Network(net.activation, ws, bs)
+    text = str(lam)
+    op = {"kind": "neuron_symmetry", "layer": layer, "neuron": neuron, "a": text, "b": 0, "c": text, "d": 0}
+    return apply_operations(net, [op])
 
 
 def permute(net: Network, layer: int, perm: Sequence[int]) -> Network:
-    """Reorder the neurons of hidden layer ``layer`` (new neuron i is old neuron perm[i])."""
-    if not 1 <= layer < net.depth or sorted(perm) != list(range(net.widths[layer])):
-        raise InputError(f"not a permutation of hidden layer {layer}")
-    ws = [flint.fmpq_mat(w) for w in net.weights]
-    bs = [flint.fmpq_mat(b) for b in net.biases]
-    w_in, w_out, b_in = net.weights[layer - 1], net.weights[layer], net.biases[layer - 1]
-    ws[layer - 1] = flint.fmpq_mat([[w_in[perm[i], j] for j in range(w_in.ncols())] for i in range(len(perm))])
-    bs[layer - 1] = flint.fmpq_mat([[b_in[perm[i], 0]] for i in range(len(perm))])
-    ws[layer] = flint.fmpq_mat([[w_out[o, perm[i]] for i in range(len(perm))] for o in range(w_out.nrows())])
-    return Network(net.activation, ws, bs)
+    """Reorder the neurons of hidden layer ``layer`` (from 1; new neuron i is old neuron perm[i]):
+    the ``permute_neurons`` operation of :mod:`exactid.networks.actions`."""
+    from .actions import apply_operations
+
+    return apply_operations(net, [{"kind": "permute_neurons", "layer": layer, "permutation": [int(p) for p in perm]}])
 
 
 def rescaling_directions(net: Network) -> list[list[flint.fmpq]]:

@@ -1,15 +1,15 @@
-"""Sussmann reduction: detect reducible units and remove them exactly.
+"""Sussmann reduction: detect reducible neurons and remove them exactly.
 
 For one hidden layer tanh (Sussmann 1992) and logistic networks, a network is *reducible*
-when a unit has zero outgoing weights, a unit has zero incoming weights (it is constant),
-or two units have (w, β) equal up to sign; irreducible networks realizing the same function
+when a neuron has zero outgoing weights, a neuron has zero incoming weights (it is constant),
+or two neurons have (w, β) equal up to sign; irreducible networks realizing the same function
 differ only by permutations and sign flips.  The same three reductions preserve the function
 for relu-like σ (with "up to positive scaling") and in every layer of deeper networks, so
 :func:`reduce_network` applies them layer by layer for every supported activation.
 
-A constant unit is folded into the next bias only when its value σ(β) is rational (always
+A constant neuron is folded into the next bias only when its value σ(β) is rational (always
 for piecewise-linear σ; β = 0 for tanh and logistic): tanh(β) for rational β != 0 is
-transcendental, so such units are kept (merged when their β agree up to sign) to stay over Q.
+transcendental, so such neurons are kept (merged when their β agree up to sign) to stay over Q.
 
 >>> from exactid.networks.format import Network
 >>> net = Network.from_lists("tanh", [([[1, 2], [-1, -2], [3, 0]], [1, -1, 0]), ([[2, 1, 0]], [0])])
@@ -31,20 +31,20 @@ from .format import Network
 
 @dataclass
 class Reducibility:
-    """One reason why a network is reducible (``units`` are neuron indices of ``layer``)."""
+    """One reason why a network is reducible (``neurons`` are neuron indices of hidden layer ``layer``, from 1)."""
 
     layer: int
-    units: tuple[int, ...]
+    neurons: tuple[int, ...]
     reason: str  # 'zero_outgoing' | 'zero_incoming' | 'equal_up_to_symmetry'
 
     def __str__(self) -> str:
         text = {"zero_outgoing": "has zero outgoing weights", "zero_incoming": "has zero incoming weights (constant)",
                 "equal_up_to_symmetry": "are equal up to a symmetry of the activation"}[self.reason]
-        who = f"unit {self.units[0]}" if len(self.units) == 1 else f"units {self.units[0]} and {self.units[1]}"
+        who = f"neuron {self.neurons[0]}" if len(self.neurons) == 1 else f"neurons {self.neurons[0]} and {self.neurons[1]}"
         return f"hidden layer {self.layer}: {who} {text}"
 
     def to_json(self) -> dict:
-        return {"layer": self.layer, "units": list(self.units), "reason": self.reason, "text": str(self)}
+        return {"layer": self.layer, "neurons": list(self.neurons), "reason": self.reason, "text": str(self)}
 
 
 def reducibility(net: Network) -> list[Reducibility]:
@@ -56,9 +56,9 @@ def reducibility(net: Network) -> list[Reducibility]:
         normalized = []
         for i in range(params.width(layer)):
             if all(v == 0 for v in params.outgoing(layer, i)):
-                found.append(Reducibility(layer, (i,), "zero_outgoing"))
+                found.append(Reducibility(layer + 1, (i,), "zero_outgoing"))
             if all(w == 0 for w in params.W[layer][i]):
-                found.append(Reducibility(layer, (i,), "zero_incoming"))
+                found.append(Reducibility(layer + 1, (i,), "zero_incoming"))
             row, bias = list(params.W[layer][i]), params.b[layer][i]
             sym = normalizing_symmetry(act, row, bias)
             if sym is not None:
@@ -68,7 +68,7 @@ def reducibility(net: Network) -> list[Reducibility]:
         for i in range(len(normalized)):
             for j in range(i + 1, len(normalized)):
                 if normalized[i] == normalized[j] and any(w != 0 for w in params.W[layer][i]):
-                    found.append(Reducibility(layer, (i, j), "equal_up_to_symmetry"))
+                    found.append(Reducibility(layer + 1, (i, j), "equal_up_to_symmetry"))
     return found
 
 
@@ -77,11 +77,11 @@ def is_irreducible(net: Network) -> bool:
 
 
 def reduce_network(net: Network) -> tuple[Network, list[dict]]:
-    """An equivalent network without reducible units (as far as exact arithmetic over Q allows).
+    """An equivalent network without reducible neurons (as far as exact arithmetic over Q allows).
 
     Returns the reduced network, in canonical form layer by layer, and the operations
     (see :mod:`exactid.networks.actions`) that turn ``net`` into it.  Each hidden layer keeps
-    at least one unit (a dead last unit is kept with zero weights).
+    at least one neuron (a dead last neuron is kept with zero weights).
     """
     act = net_activation(net.activation)
     params = Params(net)
@@ -98,7 +98,7 @@ def reduce_network(net: Network) -> tuple[Network, list[dict]]:
             ops.extend(canonicalize_layer(params, layer))
             for i in range(params.width(layer) - 1):
                 if params.W[layer][i] == params.W[layer][i + 1] and params.b[layer][i] == params.b[layer][i + 1]:
-                    run({"kind": "merge_neurons", "layer": layer, "keep": i, "drop": i + 1})
+                    run({"kind": "merge_neurons", "layer": layer + 1, "keep": i, "drop": i + 1})
                     changed = True
                     break
             if changed:
@@ -107,15 +107,15 @@ def reduce_network(net: Network) -> tuple[Network, list[dict]]:
                 outgoing_zero = all(v == 0 for v in params.outgoing(layer, i))
                 incoming_zero = all(w == 0 for w in params.W[layer][i])
                 if not outgoing_zero and incoming_zero and act.rational_value(params.b[layer][i]) is not None:
-                    run({"kind": "fold_constant_neuron", "layer": layer, "neuron": i})
+                    run({"kind": "fold_constant_neuron", "layer": layer + 1, "neuron": i})
                     changed = True
                     break
                 if outgoing_zero and params.width(layer) > 1:
-                    run({"kind": "remove_neuron", "layer": layer, "neuron": i})
+                    run({"kind": "remove_neuron", "layer": layer + 1, "neuron": i})
                     changed = True
                     break
                 if outgoing_zero and not (incoming_zero and params.b[layer][i] == 0):
-                    run({"kind": "zero_dead_neuron", "layer": layer, "neuron": i})
+                    run({"kind": "zero_dead_neuron", "layer": layer + 1, "neuron": i})
                     changed = True
                     break
     return params.network(), ops
@@ -125,7 +125,7 @@ def sussmann_reduce(net: Network) -> tuple[Network, list[dict], list[Reducibilit
     """Reduction of a one-hidden-layer tanh or logistic network (Sussmann's setting).
 
     Returns (irreducible network, operations, reasons found on the input).  The result is
-    irreducible except for constant units tanh(β)/logistic(β) with β != 0, which cannot be
+    irreducible except for constant neurons tanh(β)/logistic(β) with β != 0, which cannot be
     folded over Q (at most one per value of |β|).
     """
     if net.depth != 2 or net.activation not in ("tanh", "logistic"):

@@ -69,3 +69,27 @@ def train_adam(X: np.ndarray, Y: np.ndarray, widths: Sequence[int], activation: 
             progress.update(1)
     final = float(np.mean((net(X) - Y) ** 2))
     return BaselineReport(net, n, epochs, step, final)
+
+
+def train_lm_multistart(X: np.ndarray, Y: np.ndarray, widths: Sequence[int], activation: str = "tanh",
+                        starts: int = 3, iterations: int = 100, seed: int = 0, progress=None
+                        ) -> list[BaselineReport]:
+    """Levenberg–Marquardt on all parameters from ``starts`` Glorot starts (seeds ``seed, seed+1, …``).
+
+    The second-order baseline: the same optimizer the pipeline polishes with, but from random
+    starts instead of recovered layers.  Returns one report per start (``epochs`` holds the
+    Levenberg–Marquardt steps); the caller picks the best.  ``progress.update(1)`` per start.
+    """
+    from .finetune import levenberg_marquardt
+
+    X = np.asarray(X, dtype=np.float64)
+    Y = np.asarray(Y, dtype=np.float64).reshape(X.shape[0], -1)
+    if starts < 1 or iterations < 1 or X.shape[0] < 1:
+        raise InputError("starts, iterations and sample count must be positive")
+    reports = []
+    for k in range(starts):
+        fit = levenberg_marquardt(glorot_network(widths, activation, seed + k), X, Y, iterations=iterations)
+        reports.append(BaselineReport(fit.network, X.shape[0], fit.iterations, fit.iterations, fit.final_mse))
+        if progress is not None:
+            progress.update(1)
+    return reports

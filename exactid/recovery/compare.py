@@ -9,7 +9,7 @@ For tanh the symmetries of a hidden layer are permutations of its neurons and si
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -108,7 +108,15 @@ def align(true: FloatNetwork, other: FloatNetwork) -> FloatNetwork:
 
 @dataclass
 class Comparison:
-    """How close ``recovered`` is to ``true``: function errors and aligned parameter errors."""
+    """How close ``recovered`` is to ``true``: function errors and aligned parameter errors.
+
+    ``parameter_error``: the largest absolute difference over *all* parameters (weights, biases,
+    output layer) after :func:`align`; ``layer_parameter_errors``: the same per layer (the output
+    layer last).  ``recovered_fraction``: the fraction of entangled weights with
+    ``|cos| > cos_threshold`` (directions only — a network can score 1.0 with visible errors in
+    its scales, biases or output layer, which the parameter errors show);
+    ``layer_fractions``: the same per hidden layer.
+    """
 
     uniform_error: float
     mse: float
@@ -118,9 +126,12 @@ class Comparison:
     min_entangled_cos: float
     recovered_fraction: float
     test_points: int
+    layer_fractions: list = field(default_factory=list)
+    layer_parameter_errors: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in self.__dict__.items()}
+        return {k: (float(v) if isinstance(v, (float, np.floating)) else
+                    [float(x) for x in v] if isinstance(v, list) else v) for k, v in self.__dict__.items()}
 
 
 def compare(true: FloatNetwork, recovered: FloatNetwork, test_points: int = 100_000, radius: float = 1.0,
@@ -144,6 +155,10 @@ def compare(true: FloatNetwork, recovered: FloatNetwork, test_points: int = 100_
     aligned = align(true, recovered)
     pt, pa = true.flat(), aligned.flat()
     perr = float(np.abs(pt - pa).max())
-    cosines = np.concatenate(entangled_cosines(true, recovered))
+    per_layer = [float(max(np.abs(wt - wa).max(), np.abs(bt - ba).max()))
+                 for wt, bt, wa, ba in zip(true.weights, true.biases, aligned.weights, aligned.biases)]
+    layers = entangled_cosines(true, recovered)
+    cosines = np.concatenate(layers)
     return Comparison(worst, mse, worst / max(scale, 1e-300), perr, perr / max(float(np.abs(pt).max()), 1e-300),
-                      float(cosines.min()), float(np.mean(cosines > cos_threshold)), test_points)
+                      float(cosines.min()), float(np.mean(cosines > cos_threshold)), test_points,
+                      [float(np.mean(c > cos_threshold)) for c in layers], per_layer)

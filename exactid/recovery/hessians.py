@@ -18,9 +18,17 @@ class CountingOracle:
     3
     """
 
-    def __init__(self, f: Callable[[np.ndarray], np.ndarray]):
+    def __init__(self, f: Callable[[np.ndarray], np.ndarray], record: bool = False):
         self.f = f
         self.queries = 0
+        self.record = record
+        self._points: list[np.ndarray] = []
+
+    def points(self) -> np.ndarray:
+        """Every point queried so far, in order (``record=True`` only; otherwise empty)."""
+        if not self._points:
+            return np.zeros((0, 0))
+        return np.concatenate(self._points)
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         X = np.atleast_2d(np.asarray(X, dtype=np.float64))
@@ -31,6 +39,8 @@ class CountingOracle:
             raise ShapeError(f"the black box returned shape {Y.shape} for {X.shape[0]} points; "
                              "expected one row of outputs per point")
         self.queries += X.shape[0]
+        if self.record:
+            self._points.append(X.copy())
         return Y
 
 

@@ -131,10 +131,12 @@ class FloatNetwork:
             derivs.append(d1)
         return acts, derivs, acts[-1] @ self.weights[-1].T + self.biases[-1]
 
-    def residual_jacobian(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def residual_jacobian(self, X: np.ndarray, skip_layers: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """Outputs ``(n, k)`` and the Jacobian of the flattened outputs w.r.t. :meth:`flat`.
 
-        The Jacobian has shape ``(n * k, num_parameters)``, rows ordered sample-major.
+        The Jacobian has shape ``(n * k, num_parameters)``, rows ordered sample-major.  The
+        columns of the first ``skip_layers`` layers are left at zero (not computed): a search
+        that keeps those layers fixed does not need them.
         """
         acts, derivs, out = self._forward_with_derivatives(np.asarray(X, dtype=np.float64))
         n, k = out.shape
@@ -142,6 +144,11 @@ class FloatNetwork:
         # delta[n, k, width]: derivative of output k w.r.t. the pre-activation of the current layer
         delta = np.broadcast_to(np.eye(k), (n, k, k))
         for layer in range(len(self.weights) - 1, -1, -1):
+            if layer < skip_layers:
+                w = self.weights[layer]
+                blocks[2 * layer] = np.zeros((n * k, w.size))
+                blocks[2 * layer + 1] = np.zeros((n * k, w.shape[0]))
+                continue
             a = acts[layer]
             blocks[2 * layer] = (delta[:, :, :, None] * a[:, None, None, :]).reshape(n * k, -1)
             blocks[2 * layer + 1] = delta.reshape(n * k, -1)

@@ -32,7 +32,7 @@ from .completion import MaskedLowRank, masked_low_rank
 from .hessians import finite_difference_hessians
 from .network import activation_functions
 from .rank_one import RankOneCandidates, rank_one_candidates
-from .span import SpanEstimate, estimate_span, sym_unvec
+from .span import NoSpectralGapError, SpanEstimate, estimate_span, sym_unvec
 
 
 @dataclass
@@ -46,6 +46,10 @@ class InnerLayersEstimate:
     coordinates); ``vectors`` the same mapped to ``x`` (entangled weights, unit rows).
     ``hessian_residual``: the largest relative misfit of a Hessian's unmasked entries by
     ``Q C Qᵀ``; ``ratio_residual``: the largest misfit of the scale-and-shift equations.
+    ``gradient_span``: the completion as a span estimate (rows of ``basis.T``, singular values
+    of the completed matrix, gap at ``m₂``) — the diagnostic enforced for three or more hidden
+    layers, where the ``C`` span has no gap (the deeper entangled weights drift in it) and the
+    candidates are only starting points for :mod:`.deeper`.
     """
 
     first_layer: np.ndarray
@@ -59,6 +63,7 @@ class InnerLayersEstimate:
     hessian_residual: float
     ratio_residual: float
     queries: int
+    gradient_span: Optional[SpanEstimate] = None
 
 
 def solve_scale_shift(activation: str, ts: np.ndarray, ratios: np.ndarray) -> tuple[float, float, float]:
@@ -129,10 +134,10 @@ def recover_inner_layers(f: Callable[[np.ndarray], np.ndarray], first_layer: np.
     offsets : the ``t`` of the points ``t eₖ`` (default ``±1``); with ``ŷ = 0`` that makes
         ``1 + m₁ · len(offsets)`` Hessians.
     step, min_gap, strict, restarts, iterations, min_score, dedup_cos, seed : as in
-        :class:`.RecoveryConfig`; the gaps checked are that of the gradient completion (rank
-        ``m₂``) and that of the ``C`` span (dimension ``m₂ + m₃ + …``).
+        :class:`.RecoveryConfig`; the gap enforced is that of the ``C`` span (dimension ``m₂``)
+        for two hidden layers, that of the gradient completion (rank ``m₂``) for more.
 
-    Raises :class:`.NoSpectralGapError` when ``strict`` and the ``C`` span shows no gap.
+    Raises :class:`.NoSpectralGapError` when ``strict`` and that gap is missing.
     """
     W = np.asarray(first_layer, dtype=np.float64)
     m1, d = W.shape
@@ -142,7 +147,7 @@ def recover_inner_layers(f: Callable[[np.ndarray], np.ndarray], first_layer: np.
     m2, deeper = hidden[1], sum(hidden[1:])
     if m2 > m1 or m1 < 3:
         raise InputError(f"the layered method needs m₁ ≥ 3 and m₂ ≤ m₁ (pyramidal), got {hidden}")
-    if deeper > m2 * (m2 + 1) // 2:
+    if len(hidden) == 2 and deeper > m2 * (m2 + 1) // 2:
         raise InputError(f"{deeper} neurons beyond the first layer exceed m₂(m₂+1)/2 = {m2 * (m2 + 1) // 2}")
     if np.linalg.matrix_rank(W) < m1:
         raise InputError("the first-layer directions are not linearly independent")
@@ -212,10 +217,26 @@ def recover_inner_layers(f: Callable[[np.ndarray], np.ndarray], first_layer: np.
         sel = np.nonzero(axes == k)[0]
         scales[k], shifts[k], misfit = solve_scale_shift(activation, points[sel, k], ratio[sel])
         misfits.append(misfit)
-    span = estimate_span(sym_unvec(np.array(coeffs), m2), deeper, min_gap=min_gap, strict=strict)
+    gradient_span = _completion_span(fit, basis, min_gap)
+    if len(hidden) == 2:
+        span = estimate_span(sym_unvec(np.array(coeffs), m2), deeper, min_gap=min_gap, strict=strict)
+    else:
+        if strict and not gradient_span.ok:
+            raise NoSpectralGapError(gradient_span.reason, gradient_span)
+        span = estimate_span(sym_unvec(np.array(coeffs), m2), min(deeper, m2 * (m2 + 1) // 2), min_gap=min_gap,
+                             strict=False)
     cands = rank_one_candidates(span, restarts, iterations, seed=seed + 1, min_score=min_score, dedup_cos=dedup_cos)
     in_y = cands.vectors @ basis.T
     in_x = in_y @ W  # ∂/∂x = Ŵᵀ ∂/∂ŷ
     in_x /= np.maximum(np.linalg.norm(in_x, axis=1, keepdims=True), 1e-300)
     return InnerLayersEstimate(W, scales, shifts, basis, fit, span, cands, in_x, worst,
-                               float(max(misfits)) if misfits else 0.0, queries)
+                               float(max(misfits)) if misfits else 0.0, queries, gradient_span)
+
+
+def _completion_span(fit: MaskedLowRank, basis: np.ndarray, min_gap: float) -> SpanEstimate:
+    rank = basis.shape[1]
+    gap = fit.gap
+    ok = gap >= min_gap and fit.residual < 1e-4
+    reason = "" if ok else (f"gradient completion: singular-value gap s[{rank - 1}]/s[{rank}] = {gap:.3g} "
+                            f"(required {min_gap:g}), relative residual {fit.residual:.2g}")
+    return SpanEstimate(basis.T.copy(), rank, fit.singular_values, gap, min_gap, ok, reason)

@@ -6,7 +6,10 @@ rank-one matrices ``u uᵀ`` in the span (:mod:`.rank_one`); layer assignment, s
 shifts by least squares (:mod:`.assemble`); Levenberg–Marquardt fine-tuning on fresh queries
 (:mod:`.finetune`).  For two or more hidden layers the default layered method takes the first
 layer from the far field (:mod:`.far_field`) and the Hessians in its coordinates
-(:mod:`.peeling`).  Every query to the black box goes through one :class:`CountingOracle`.
+(:mod:`.peeling`); with three or more hidden layers the layers beyond the first are fitted by a
+multistart search in the known spans (:mod:`.deeper`).  Every candidate network is scored on
+fresh validation queries and the best is returned.  Every query to the black box goes through
+one :class:`CountingOracle`.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import numpy as np
 from ..errors import ExactidError, InputError
 from .assemble import Assignment, assign_layers, initial_network
 from .far_field import FirstLayerEstimate, probe_first_layer
+from .deeper import DeeperFit, fit_deeper_layers, relative_rmse
 from .finetune import levenberg_marquardt, scale_shift_directions
 from .hessians import CountingOracle, finite_difference_hessians, queries_per_hessian
 from .network import ACTIVATIONS, FloatNetwork, sample_ball, sample_sphere  # noqa: F401
@@ -63,6 +67,11 @@ class RecoveryConfig:
         ``4 + m₁`` lines, 401 coarse points per line, gradient step ``1e-3``).
     offsets : the layered Hessians are taken at ``ŷ = 0`` and ``ŷ = t eₖ`` for ``t`` in
         ``offsets`` (default ``(-1, 1)``).
+    validation_points : fresh queries (same ball as the fit) on which every candidate network is
+        judged and the best one is kept; ``None`` means the number of parameters.
+    deeper_starts, deeper_iterations, deeper_accept : three or more hidden layers: at most this
+        many starts of the multistart search of :mod:`.deeper` (default 16), Levenberg–Marquardt
+        steps per start (200), and the relative validation residual that accepts a start (1e-6).
     """
 
     num_hessians: Optional[int] = None
@@ -85,6 +94,10 @@ class RecoveryConfig:
     far_grid: int = 401
     far_step: float = 1e-3
     offsets: tuple = (-1.0, 1.0)
+    validation_points: Optional[int] = None
+    deeper_starts: int = 16
+    deeper_iterations: int = 200
+    deeper_accept: float = 1e-6
 
 
 @dataclass
@@ -109,6 +122,11 @@ class RecoveryResult:
     queries_far_field: int = 0
     first_layer: Optional[FirstLayerEstimate] = None
     inner: Optional[InnerLayersEstimate] = None
+    queries_validation: int = 0
+    stages: list = field(default_factory=list)
+    stage_networks: dict = field(default_factory=dict)
+    selected: str = ""
+    deeper: Optional[DeeperFit] = None
 
     def summary(self) -> dict:
         s = self.span
@@ -120,11 +138,18 @@ class RecoveryResult:
                                   "min_saturation": float(self.first_layer.saturation.min())}
         if self.inner is not None:
             extra["gradient_gap"] = self.inner.gradients.gap
+            extra["gradient_completion_residual"] = self.inner.gradients.residual
             extra["hessian_residual"] = self.inner.hessian_residual
             extra["scale_shift_misfit"] = self.inner.ratio_residual
+            extra["coefficient_span_gap"] = self.inner.coefficients.gap
+        if self.deeper is not None:
+            extra["deeper_starts"] = self.deeper.starts
+            extra["deeper_accepted"] = self.deeper.accepted
+            extra["deeper_validation_residuals"] = [float(e) for e in self.deeper.per_start]
         return {"method": self.method, **extra,
                 "queries": self.queries, "queries_hessians": self.queries_hessians, "queries_fit": self.queries_fit,
-                "queries_far_field": self.queries_far_field,
+                "queries_far_field": self.queries_far_field, "queries_validation": self.queries_validation,
+                "stages": self.stages, "selected": self.selected,
                 "span_dimension": m, "gap": s.gap, "gap_ok": self.gap_ok, "gap_reason": self.gap_reason,
                 "singular_values_near_gap": [float(x) for x in s.singular_values[max(m - 3, 0):m + 3]],
                 "candidates": int(self.candidates.vectors.shape[0]), "missing_neurons": self.assignment.missing,
@@ -226,7 +251,10 @@ def recover(f: Callable[[np.ndarray], np.ndarray], widths: Sequence[int], activa
                                          dedup_cos=cfg.dedup_cos, seed=cfg.seed, progress=bar)
         seconds["hessians_span_and_rank_one"] = time.perf_counter() - t0
         queries_hessians = inner.queries
-        span, cands = inner.coefficients, inner.candidates
+        # two hidden layers: the C span gives layer 2 (its gap is the diagnostic); deeper: the
+        # gradient completion's span is what is used (the C span has no gap, see .deeper)
+        span = inner.coefficients if len(hidden) == 2 else inner.gradient_span
+        cands = inner.candidates
         deeper = assign_layers(inner.vectors, cands.scores, hidden[1:])
         assignment = Assignment([[-1] * hidden[0]] + deeper.layers, deeper.missing)
         vectors = inner.vectors
@@ -237,29 +265,76 @@ def recover(f: Callable[[np.ndarray], np.ndarray], widths: Sequence[int], activa
     t0 = time.perf_counter()
     num_params = sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
     fit_points = cfg.fit_points if cfg.fit_points is not None else 4 * num_params
+    validation_points = cfg.validation_points if cfg.validation_points is not None else num_params
+    if fit_points < 1 or validation_points < 1:
+        raise InputError("fit_points and validation_points must be positive")
     X = sample_ball(fit_points, d, cfg.fit_radius, rng)
     Y = oracle(X)
     if Y.shape[1] != widths[-1]:
         raise InputError(f"the black box has {Y.shape[1]} outputs but widths end with {widths[-1]}")
+    Xv = sample_ball(validation_points, d, cfg.fit_radius, rng)
+    Yv = oracle(Xv)
+    stages: list = []
+    if first is not None and inner is not None:
+        stages.append({"stage": "first layer", "parameters": "layer 1: directions (far field), scales and "
+                       "shifts (masked-Hessian ratios)", "fixed_afterwards": True,
+                       "worst_rank_one_check": float(first.parallel.max()),
+                       "scale_shift_misfit": inner.ratio_residual})
+        stages.append({"stage": "second-layer span", "parameters": f"span of the {hidden[1]} second-layer "
+                       "entangled weights (gradient completion)", "gap": inner.gradients.gap,
+                       "residual": inner.gradients.residual})
     init = initial_network(vectors, assignment, widths, activation, X, Y, seed=cfg.seed + 2,
                            first_layer=first_layer)
-    with phase("fine-tuning", cfg.scale_shift_iterations + cfg.finetune_iterations) as bar:
-        mse0 = mse1 = float(np.mean((init(X) - Y) ** 2))
-        net, its = init, 0
+    networks = {"initial": init}
+    deep = None
+    its = 0
+    mse0 = float(np.mean((init(X) - Y) ** 2))
+    if method == "layered" and len(hidden) >= 3:
+        with phase("deeper layers (multistart)", cfg.deeper_starts) as bar:
+            deep = fit_deeper_layers(init, inner.basis, X, Y, Xv, Yv, starts=cfg.deeper_starts,
+                                     iterations=cfg.deeper_iterations, accept=cfg.deeper_accept,
+                                     seed=cfg.seed + 3, layer2_guesses=inner.candidates.vectors, progress=bar)
+        its += deep.iterations
+        networks["deeper"] = deep.network
+        stages.append({"stage": "deeper layers", "parameters": "layer 2 in its span, its biases, every deeper "
+                       "layer and the output layer (layer 1 fixed)", "starts": deep.starts,
+                       "accepted": deep.accepted, "validation_residual": deep.validation_rmse})
+        staged = deep.network
+    else:
+        staged = init
         if cfg.scale_shift_iterations > 0:
             # least squares over the scalings and shifts of the recovered directions first:
             # a full fine-tuning from unit scales can wander off the right directions
             fixed = 1 if method == "layered" else 0
-            fit = levenberg_marquardt(net, X, Y, iterations=cfg.scale_shift_iterations, progress=bar,
-                                      directions=scale_shift_directions(net, fixed))
-            net, its, mse1 = fit.network, its + fit.iterations, fit.final_mse
-        if cfg.finetune_iterations > 0:
-            fit = levenberg_marquardt(net, X, Y, iterations=cfg.finetune_iterations, progress=bar)
-            net, its, mse1 = fit.network, its + fit.iterations, fit.final_mse
+            with phase("scalings and shifts", cfg.scale_shift_iterations) as bar:
+                fit = levenberg_marquardt(init, X, Y, iterations=cfg.scale_shift_iterations, progress=bar,
+                                          directions=scale_shift_directions(init, fixed), fixed_layers=fixed)
+            staged, its = fit.network, its + fit.iterations
+            networks["scale_shift"] = staged
+            stages.append({"stage": "scalings and shifts", "parameters": "scales and biases of the recovered "
+                           "directions, output layer" + (" (layer 1 fixed)" if fixed else ""),
+                           "validation_residual": relative_rmse(staged, Xv, Yv)})
+    if cfg.finetune_iterations > 0:
+        with phase("polish (all parameters)", cfg.finetune_iterations) as bar:
+            fit = levenberg_marquardt(staged, X, Y, iterations=cfg.finetune_iterations, progress=bar)
+        its += fit.iterations
+        networks["polished"] = fit.network
+    # keep the best network on the validation queries: a fine-tuning may end worse than its start
+    scores = {name: relative_rmse(net, Xv, Yv) for name, net in networks.items()}
+    selected = min(scores, key=lambda name: (scores[name], name != "polished"))
+    if "polished" in networks:
+        stages.append({"stage": "polish", "parameters": "all", "validation_residual": scores["polished"]})
+    stages.append({"stage": "selected", "network": selected, "validation_residual": scores[selected],
+                   "validation_residuals": scores})
+    net = networks[selected]
+    mse1 = float(np.mean((net(X) - Y) ** 2))
     seconds["assemble_and_finetune"] = time.perf_counter() - t0
-    return RecoveryResult(net, init, span, cands, assignment, oracle.queries, queries_hessians, fit_points,
-                          span.ok, span.reason, its, mse0, mse1, seconds, method,
-                          first.queries if first is not None else 0, first, inner)
+    result = RecoveryResult(net, init, span, cands, assignment, oracle.queries, queries_hessians, fit_points,
+                            span.ok, span.reason, its, mse0, mse1, seconds, method,
+                            first.queries if first is not None else 0, first, inner)
+    result.queries_validation = validation_points
+    result.stages, result.stage_networks, result.selected, result.deeper = stages, networks, selected, deep
+    return result
 
 
 def _output_mix(outputs: int, rng: np.random.Generator) -> np.ndarray:

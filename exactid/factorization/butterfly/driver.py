@@ -134,7 +134,7 @@ def _run(root: np.ndarray, N: int, tree: Tree, perm: np.ndarray, rank_one: Calla
 
 
 def factor_exact(matrix: ExactMatrix, perm: Union[None, str, Sequence[int]] = None,
-                 tree: Union[str, Tree, Any] = "balanced") -> ButterflyResult:
+                 tree: Union[str, Tree, Any] = "balanced", zero_blocks: bool = False) -> ButterflyResult:
     """Exact hierarchical butterfly factorization of an :class:`ExactMatrix` over Q or Q(zeta_n).
 
     Parameters
@@ -144,6 +144,9 @@ def factor_exact(matrix: ExactMatrix, perm: Union[None, str, Sequence[int]] = No
     perm : None, "bitrev", "identity" or a sequence
         The column permutation (``Z = X_1 ⋯ X_L · P``, ``P[i, perm[i]] = 1``).
     tree : "balanced", "left", "right", a nested list or a :class:`Tree`
+    zero_blocks : bool
+        Factor a zero block as a zero column times a zero row instead of stopping
+        (``degenerate``): the factorization found, if any, then has zero columns/rows.
 
     Returns
     -------
@@ -174,7 +177,8 @@ def factor_exact(matrix: ExactMatrix, perm: Union[None, str, Sequence[int]] = No
                 elements[i, j] = matrix.entry(i, j)
     root = np.ascontiguousarray(elements[:, order])
     encoding = "rational" if matrix.field is QQ else "cyclotomic"
-    return _run(root, m, tree_obj, order, rank_one_elements, encoding, 1)
+    kernel = (lambda w, k0: rank_one_elements(w, k0, zero_blocks=True)) if zero_blocks else rank_one_elements
+    return _run(root, m, tree_obj, order, kernel, encoding, 1 if matrix.field is QQ else matrix.field.conductor)
 
 
 def factor_exponents(exponents: np.ndarray, conductor: int, perm: Union[None, str, Sequence[int]] = None,

@@ -18,18 +18,26 @@ def nonzero(arr: np.ndarray) -> np.ndarray:
     return arr != 0
 
 
-def rank_one_elements(blocks: np.ndarray, k0: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def rank_one_elements(blocks: np.ndarray, k0: int = 0, zero_blocks: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Pivot-based exact rank-one factors of each block (object arrays of field elements).
 
     Pivot = first nonzero entry in row-major order; left column = the pivot column, right
     row = the pivot row divided by the pivot (no square roots).  Raises ``BlockFailure``
-    for a zero block or a block of rank >= 2 (with a nonzero 2x2 minor).
+    for a block of rank >= 2 (with a nonzero 2x2 minor), and for a zero block unless
+    ``zero_blocks`` (then its factors are a zero column and a zero row: a degenerate choice).
     """
     K, B, C = blocks.shape
     nz = nonzero(blocks).reshape(K, B * C)
     has = nz.any(axis=1)
     if not has.all():
-        raise BlockFailure(k0 + int(np.argmin(has)), "zero block")
+        if not zero_blocks:
+            raise BlockFailure(k0 + int(np.argmin(has)), "zero block")
+        cols, rows = np.empty((K, B), dtype=object), np.empty((K, C), dtype=object)
+        zero = blocks.flat[0] * 0  # a zero of the blocks' field
+        cols[:], rows[:] = zero, zero
+        if has.any():
+            cols[has], rows[has] = rank_one_elements(blocks[has], k0)  # (a failing index is then relative)
+        return cols, rows
     flat = nz.argmax(axis=1)
     r0, c0 = flat // C, flat % C
     ks = np.arange(K)

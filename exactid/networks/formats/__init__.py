@@ -35,9 +35,10 @@ from typing import Any
 
 from ...errors import InputError
 from .common import normalize_activation
+from .samples import load_samples
 
-__all__ = ["load_network", "save_network", "network_format", "normalize_activation", "NETWORK_SUFFIXES",
-           "WRITABLE_SUFFIXES"]
+__all__ = ["load_network", "save_network", "load_samples", "network_format", "normalize_activation",
+           "NETWORK_SUFFIXES", "WRITABLE_SUFFIXES"]
 
 #: Endings of the file names :func:`save_network` writes.
 WRITABLE_SUFFIXES = (".json", ".json.gz", ".onnx", ".npz")
@@ -70,26 +71,30 @@ def network_format(path: str | os.PathLike) -> str:
         try:
             with zipfile.ZipFile(path) as zf:
                 names = zf.namelist()
-        except (zipfile.BadZipFile, OSError, ValueError):
+        except Exception:  # an unreadable archive: the JSON reader reports it as it always did
             return "json"
         return "npz" if names and all(n.endswith(".npy") for n in names) else "torch"
     return "json"
 
 
-def load_network(path: str | os.PathLike, *, activation: Any = None, leaky_relu_slope: Any = None) -> "Network":
+def load_network(path: str | os.PathLike, *, activation: Any = None, leaky_relu_slope: Any = None,
+                 onnx_output: Any = None) -> "Network":
     """Read a network from a file of any supported format.
 
     ``activation`` is needed only for a PyTorch state_dict that does not name it;
     ``leaky_relu_slope`` (an exact rational such as ``"1/100"``) replaces the float32 slope
-    of ONNX ``LeakyRelu`` nodes when it rounds to that float32 (see :mod:`.onnx`).
+    of ONNX ``LeakyRelu`` nodes when it rounds to that float32 (see :mod:`.onnx`);
+    ``onnx_output`` names the ONNX tensor to read up to (the logits, before a Softmax).
     """
     from ..format import Network  # noqa: F401  (the return type)
 
     kind = network_format(path)
+    if onnx_output is not None and kind != "onnx":
+        raise InputError(f"{path}: an ONNX output tensor was named, but this is not an ONNX file")
     if kind == "onnx":
         from .onnx import network_from_onnx
 
-        return network_from_onnx(path, leaky_relu_slope=leaky_relu_slope)
+        return network_from_onnx(path, leaky_relu_slope=leaky_relu_slope, output=onnx_output)
     if kind == "npz":
         from .npz import load_npz_network
 

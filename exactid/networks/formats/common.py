@@ -22,31 +22,34 @@ import flint
 import numpy as np
 
 from ...errors import InputError, ShapeError
+from ...resources import ensure_fits
 
-#: Largest model or sample file read (bytes); larger files are refused before reading.
-MAX_FILE_BYTES = 4 << 30
+#: Rough memory of one exact entry (an fmpq and its list slot), for the up-front memory check.
+BYTES_PER_EXACT_ENTRY = 120
+
+from ...io.limits import MAX_FILE_BYTES  # noqa: E402  (one limit for every user file)
 
 
 def read_file_bytes(path: str | os.PathLike, cap: int = MAX_FILE_BYTES) -> bytes:
-    """The bytes of ``path``, refused with :class:`InputError` when missing, unreadable or over ``cap``."""
+    """The bytes of a model or sample file (a regular file only), refused when over ``cap``."""
+    from ...io.files import open_regular
+
     p = Path(path)
-    try:
-        size = p.stat().st_size
-        if p.is_dir():
-            raise InputError(f"is a directory: {p}")
-        if size > cap:
-            raise InputError(f"{p}: {size} bytes is more than the {cap}-byte limit for model and sample files")
-        with open(p, "rb") as fh:
+    with open_regular(p) as fh:
+        try:
             data = fh.read(cap + 1)
-    except FileNotFoundError:
-        raise InputError(f"no such file: {p}") from None
-    except IsADirectoryError:
-        raise InputError(f"is a directory: {p}") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {p}: {exc.strerror or exc}") from None
+        except OSError as exc:
+            raise InputError(f"cannot read {p}: {exc.strerror or exc}") from None
     if len(data) > cap:
         raise InputError(f"{p}: more than the {cap}-byte limit for model and sample files")
     return data
+
+
+def one_line(exc: BaseException, limit: int = 200) -> str:
+    """A foreign exception as one short line (type and message, whitespace collapsed)."""
+    text = " ".join(str(exc).split())
+    text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def exact_scalar(value: Any, what: str) -> flint.fmpq:
@@ -75,7 +78,7 @@ def _as_numeric(array: Any, what: str) -> np.ndarray:
     try:
         a = np.asarray(array)
     except Exception as exc:  # ragged nested lists and the like
-        raise InputError(f"{what}: not a numeric array ({exc})") from None
+        raise InputError(f"{what}: not a numeric array ({one_line(exc)})") from None
     if a.dtype.kind == "f" and a.dtype.itemsize < 8:
         a = a.astype(np.float64)  # exact: every float16/float32 is a float64
     elif a.dtype.kind not in "iuf":
@@ -96,6 +99,7 @@ def _as_numeric(array: Any, what: str) -> np.ndarray:
 def exact_entries(array: Any, what: str) -> list[flint.fmpq]:
     """The entries of a numeric array (row-major), each converted exactly."""
     a = _as_numeric(array, what)
+    ensure_fits(a.size * BYTES_PER_EXACT_ENTRY, f"converting {what} exactly")
     if a.dtype.kind == "f":
         return [flint.fmpq(*v.as_integer_ratio()) for v in a.ravel().tolist()]
     return [flint.fmpq(v) for v in a.ravel().tolist()]

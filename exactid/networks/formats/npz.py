@@ -12,10 +12,8 @@ Integer and float arrays are converted exactly; the archive is read with
 misspelled layer is not silently dropped. :func:`save_npz_network` writes such an archive when
 every parameter is a float64 value.
 
->>> import io
->>> buf = io.BytesIO()
->>> np.savez(buf, W0=np.array([[1.5, -2.0]]), b0=np.array([0.25]), activation=np.array("relu"))
->>> network_from_npz_arrays(read_npz(buf.getvalue(), "net.npz"), "net.npz").to_json()
+>>> arrays = {"W0": np.array([[1.5, -2.0]]), "b0": np.array([0.25]), "activation": np.array("relu")}
+>>> network_from_npz_arrays(arrays, "net.npz").to_json()
 {'activation': 'relu', 'layers': [{'W': [['3/2', -2]], 'b': ['1/4']}]}
 """
 
@@ -25,42 +23,14 @@ import io
 import os
 import re
 import zipfile
-from typing import Any
 
 import numpy as np
 
 from ...errors import InputError, ShapeError
-from .common import MAX_FILE_BYTES, exact_column, exact_matrix, float64_array, read_file_bytes
+from ...io.arrays import load_npz
+from .common import exact_column, exact_matrix, float64_array
 
 _LAYER_KEY = re.compile(r"^([Wb])(0|[1-9][0-9]*)$")
-
-
-def read_npy(data: bytes, source: str) -> np.ndarray:
-    """One array from ``.npy`` bytes (``allow_pickle=False``); ``InputError`` on anything else."""
-    try:
-        return np.load(io.BytesIO(data), allow_pickle=False)
-    except Exception as exc:  # ValueError (object arrays, bad header), EOFError, OSError
-        raise InputError(f"{source}: not a readable .npy array ({type(exc).__name__}: {exc})") from None
-
-
-def read_npz(data: bytes, source: str, cap: int = MAX_FILE_BYTES) -> dict[str, np.ndarray]:
-    """Every array of ``.npz`` bytes by name (``allow_pickle=False``; uncompressed size capped)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            total = sum(info.file_size for info in zf.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise InputError(f"{source}: not a readable .npz archive ({exc})") from None
-    if total > cap:
-        raise InputError(f"{source}: the archive expands to {total} bytes, more than the {cap}-byte limit")
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-            if not isinstance(archive, np.lib.npyio.NpzFile):
-                raise InputError(f"{source}: a single .npy array, not an .npz archive")
-            return {name: archive[name] for name in archive.files}
-    except InputError:
-        raise
-    except Exception as exc:
-        raise InputError(f"{source}: not a readable .npz archive ({type(exc).__name__}: {exc})") from None
 
 
 def _activation_of(value: np.ndarray, source: str) -> str:
@@ -107,7 +77,7 @@ def network_from_npz_arrays(arrays: dict[str, np.ndarray], source: str = "npz") 
 
 def load_npz_network(path: str | os.PathLike) -> "Network":
     """Read a network ``.npz`` file."""
-    return network_from_npz_arrays(read_npz(read_file_bytes(path), str(path)), str(path))
+    return network_from_npz_arrays(load_npz(path), str(path))
 
 
 def save_npz_network(path: str | os.PathLike, network: "Network") -> None:
@@ -118,6 +88,15 @@ def save_npz_network(path: str | os.PathLike, network: "Network") -> None:
     for l, (w, b) in enumerate(zip(network.weights, network.biases)):
         arrays[f"W{l}"] = float64_array(w, f"W{l}")
         arrays[f"b{l}"] = float64_array(b, f"b{l}").ravel()
+    atomic_write_bytes(path, npz_bytes(arrays))
+
+
+def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """An uncompressed ``.npz`` archive with fixed timestamps: the same arrays give the same bytes."""
     buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    atomic_write_bytes(path, buf.getvalue())
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
+        for name in sorted(arrays):
+            member = io.BytesIO()
+            np.lib.format.write_array(member, np.asarray(arrays[name]), allow_pickle=False)
+            zf.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), member.getvalue())
+    return buf.getvalue()

@@ -23,6 +23,11 @@ network; a mix of an activation and none is refused like any mix). A graph with 
 linear map has no hidden layer: its activation is the one recorded by exactid's writer in the
 model's metadata (``exactid:activation``), else ``identity``.
 
+**Classifiers ending in Softmax.** Name the logits tensor (``output="logits"``,
+``load_network(path, onnx_output=...)``, ``exactid convert --onnx-output``): the network is
+the chain from the input up to that tensor; the nodes after it and the graph's outputs are
+not read.
+
 **LeakyRelu.** Its ``alpha`` is a float32 attribute: the default ``0.01`` is stored as the
 float32 nearest to 1/100, which is ``5368709/536870912``, and that exact value is the slope
 read (activation ``leaky_relu:5368709/536870912``). When the model means an exact rational,
@@ -53,11 +58,16 @@ import flint
 import numpy as np
 
 from ...errors import InputError, ShapeError
-from .common import exact_entries, float64_array, leaky_relu_name, normalize_activation, read_file_bytes
+from .common import (exact_entries, exact_scalar, float64_array, leaky_relu_name, normalize_activation, one_line,
+                     read_file_bytes)
 
 SUPPORTED_OPS = ("Gemm", "MatMul", "Add", "Relu", "LeakyRelu", "Tanh", "Sigmoid", "Flatten", "Identity",
                  "Reshape", "Constant")
-_ACTIVATION_OPS = {"Relu": "relu", "Tanh": "tanh", "Sigmoid": "logistic"}
+#: The attributes each op may carry, and their kinds (anything else is refused).
+_ATTRIBUTES = {"Gemm": {"alpha": "float", "beta": "float", "transA": "int", "transB": "int"},
+               "LeakyRelu": {"alpha": "float"}, "Flatten": {"axis": "int"}, "Reshape": {"allowzero": "int"},
+               "Constant": {"value": "tensor", "value_float": "float", "value_floats": "floats",
+                            "value_int": "int", "value_ints": "ints"}}
 _EXPORT_OPSET = 17
 #: Model metadata key holding the activation's name (used only for networks with one layer).
 METADATA_ACTIVATION = "exactid:activation"
@@ -96,7 +106,7 @@ def load_onnx_model(source: Any) -> Any:
 class _Reader:
     """Walks the node list once, keeping the single live data tensor and the layers so far."""
 
-    def __init__(self, graph: Any, source: str, leaky_relu_slope: Any):
+    def __init__(self, graph: Any, source: str, leaky_relu_slope: Any, output: Optional[str] = None):
         self.onnx = _onnx()
         self.source = source
         self.override: Optional[Fraction] = leaky_relu_slope
@@ -109,9 +119,10 @@ class _Reader:
         if len(inputs) != 1:
             names = ", ".join(repr(i.name) for i in inputs) or "none"
             raise InputError(f"{source}: the graph must have exactly one data input (found {names})")
-        if len(graph.output) != 1:
-            raise InputError(f"{source}: the graph must have exactly one output (found {len(graph.output)})")
-        self.output_name = graph.output[0].name
+        if output is None and len(graph.output) != 1:
+            raise InputError(f"{source}: the graph must have exactly one output (found {len(graph.output)}); "
+                             f"name the logits tensor to read up to it")
+        self.output_name = graph.output[0].name if output is None else output
         self.data = inputs[0].name
         self.dead: set[str] = set()
         dims = self.input_dims(inputs[0])
@@ -143,7 +154,7 @@ class _Reader:
         try:
             array = self.onnx.numpy_helper.to_array(proto)
         except Exception as exc:
-            raise InputError(f"{self.source}: {what} cannot be read ({type(exc).__name__}: {exc})") from None
+            raise InputError(f"{self.source}: {what} cannot be read ({one_line(exc)})") from None
         if array.dtype.kind not in "iuf":
             try:
                 array = array.astype(np.float64)  # bfloat16 and float8 types: exact in float64
@@ -163,11 +174,15 @@ class _Reader:
     def where(self, node: Any) -> str:
         return f"{self.source}: {node.op_type} node {node.name or '(unnamed)'!r}"
 
-    def split_inputs(self, node: Any, count: int) -> tuple[int, list]:
-        """Index of the data input and the constant arrays of the others (None if absent)."""
+    def split_inputs(self, node: Any, count: int, required: Optional[int] = None) -> tuple[int, list]:
+        """Index of the data input and the constant arrays of the others (None if absent);
+        the first ``required`` inputs (default: all ``count``) must be present."""
+        required = count if required is None else required
         names = list(node.input) + [""] * (count - len(node.input))
         if len(node.input) > count:
             raise InputError(f"{self.where(node)}: too many inputs")
+        if any(not name for name in names[:required]):
+            raise InputError(f"{self.where(node)}: needs {required} input{'s' if required > 1 else ''}")
         for name in names:
             if name and name in self.dead:
                 raise InputError(f"{self.where(node)}: uses {name!r} a second time; only a single chain "
@@ -205,6 +220,16 @@ class _Reader:
         elif self.layout != want:
             raise InputError(f"{self.where(node)}: the data is laid out as {self.layout_words()}, "
                              f"this node uses it as {'(batch, features)' if want == 'row' else '(features, batch)'}")
+
+    def batch(self) -> Optional[int]:
+        """The batch size when known (1 for a single vector)."""
+        if self.layout == "vec":
+            return 1
+        return self.dims[1] if self.layout == "col" else self.dims[0]
+
+    def set_output(self, layout: str, batch: Optional[int]) -> None:
+        self.layout = layout
+        self.dims = {"row": [batch, self.width], "col": [self.width, batch], "vec": [self.width]}[layout]
 
     def layout_words(self) -> str:
         return {"row": "(batch, features)", "col": "(features, batch)", "vec": "one vector"}.get(self.layout, self.layout)
@@ -251,16 +276,31 @@ class _Reader:
         if op not in SUPPORTED_OPS:
             raise InputError(f"{self.where(node)}: unsupported ONNX op {op!r} (supported: "
                              f"{', '.join(SUPPORTED_OPS)})")
+        self.attrs(node)  # refuses unknown or mistyped attributes of every op
         getattr(self, "op_" + op)(node)
 
+    _ATTRIBUTE_TYPES = {"int": "INT", "float": "FLOAT", "tensor": "TENSOR", "ints": "INTS", "floats": "FLOATS"}
+
     def attrs(self, node: Any) -> dict:
-        helper = self.onnx.helper
-        return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        """The node's attributes by name, each checked to have the kind its op expects
+        (``int``, ``float``, ``tensor``, ``ints``, ``floats``); any other attribute is refused."""
+        expected = _ATTRIBUTES.get(node.op_type, {})
+        out = {}
+        for a in node.attribute:
+            if a.name not in expected:
+                raise InputError(f"{self.where(node)}: unsupported attribute {a.name!r}")
+            if a.name in out:
+                raise InputError(f"{self.where(node)}: attribute {a.name!r} given twice")
+            kind = expected[a.name]
+            if a.type != getattr(self.onnx.AttributeProto, self._ATTRIBUTE_TYPES[kind]):
+                raise InputError(f"{self.where(node)}: attribute {a.name!r} must be of type {kind}")
+            out[a.name] = self.onnx.helper.get_attribute_value(a)
+        return out
 
     def constant(self, node: Any) -> None:
         attrs = self.attrs(node)
-        if len(node.output) != 1 or len(attrs) != 1:
-            raise InputError(f"{self.where(node)}: expected one output and one value attribute")
+        if len(node.input) or len(node.output) != 1 or len(attrs) != 1:
+            raise InputError(f"{self.where(node)}: expected no input, one output and one value attribute")
         (key, value), = attrs.items()
         if key == "value":
             array = self.tensor(value, f"Constant node {node.name!r}")
@@ -268,21 +308,16 @@ class _Reader:
             array = np.array(value, dtype=np.float64 if "float" in key else np.int64)
             if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
                 raise InputError(f"{self.where(node)}: NaN or infinite value")
-        else:
-            raise InputError(f"{self.where(node)}: constant attribute {key!r} is not supported")
         self.constants[node.output[0]] = array
 
     def op_Gemm(self, node: Any) -> None:
         a = self.attrs(node)
-        extra = set(a) - {"alpha", "beta", "transA", "transB"}
-        if extra:
-            raise InputError(f"{self.where(node)}: unsupported attributes {sorted(extra)}")
-        alpha = flint.fmpq(*float(a.get("alpha", 1.0)).as_integer_ratio())
-        beta = flint.fmpq(*float(a.get("beta", 1.0)).as_integer_ratio())
-        trans_a, trans_b = int(a.get("transA", 0)), int(a.get("transB", 0))
-        pos, consts = self.split_inputs(node, 3)
-        if len(node.input) < 2:
-            raise InputError(f"{self.where(node)}: needs inputs A and B")
+        alpha = exact_scalar(float(a.get("alpha", 1.0)), f"{self.where(node)}: alpha")
+        beta = exact_scalar(float(a.get("beta", 1.0)), f"{self.where(node)}: beta")
+        trans_a, trans_b = a.get("transA", 0), a.get("transB", 0)
+        if trans_a not in (0, 1) or trans_b not in (0, 1):
+            raise InputError(f"{self.where(node)}: transA and transB must be 0 or 1")
+        pos, consts = self.split_inputs(node, 3, required=2)
         if pos == 2:
             raise InputError(f"{self.where(node)}: the data cannot be the bias input C")
         m = consts[1 - pos]
@@ -295,8 +330,9 @@ class _Reader:
         else:  # Y = alpha op(M) op(X) + beta C: columns are samples
             self.orient(node, "row" if trans_b else "col")
             w, layout = (m.T if trans_a else m), "col"
+        batch = self.batch()
         self.push_linear(node, w, alpha, f"Gemm node {node.name!r} weight")
-        self.layout = layout
+        self.set_output(layout, batch)
         if consts[2] is not None:
             self.add_bias(node, consts[2], beta)
         self.advance(node)
@@ -306,12 +342,12 @@ class _Reader:
         m = consts[1 - pos]
         if m.ndim != 2:
             raise ShapeError(f"{self.where(node)}: the weight has shape {list(m.shape)}, expected a matrix")
-        if self.layout == "vec":  # x @ M or M @ x, both give one vector
-            w = m.T if pos == 0 else m
-        else:
+        if self.layout != "vec":  # x @ M or M @ x on one vector give one vector
             self.orient(node, "row" if pos == 0 else "col")
-            w = m.T if pos == 0 else m
+        w = m.T if pos == 0 else m
+        layout, batch = self.layout, self.batch()
         self.push_linear(node, w, flint.fmpq(1), f"MatMul node {node.name!r} weight")
+        self.set_output(layout, batch)
         self.advance(node)
 
     def op_Add(self, node: Any) -> None:
@@ -342,7 +378,8 @@ class _Reader:
 
     def op_LeakyRelu(self, node: Any) -> None:
         alpha = float(self.attrs(node).get("alpha", np.float32(0.01)))
-        slope = Fraction(alpha)
+        q = exact_scalar(alpha, f"{self.where(node)}: alpha")
+        slope = Fraction(int(q.p), int(q.q))
         if self.override is not None:
             if np.float32(float(self.override)) != np.float32(alpha):
                 raise InputError(f"{self.where(node)}: alpha = {alpha!r} is not the float32 nearest to the "
@@ -368,7 +405,7 @@ class _Reader:
 
     def op_Flatten(self, node: Any) -> None:
         self.split_inputs(node, 1)
-        axis = int(self.attrs(node).get("axis", 1))
+        axis = self.attrs(node).get("axis", 1)
         rank = {"vec": 1, "row": 2, "col": 2, "2d": 2}.get(self.layout, len(self.dims))
         axis = axis + rank if axis < 0 else axis
         if self.layout == "vec" and axis == 0:
@@ -390,7 +427,7 @@ class _Reader:
             raise InputError(f"{self.where(node)}: allowzero=1 is not supported")
         target = [int(v) for v in np.ravel(consts[1])]
         features = self.feature_count(node)
-        batch = 1 if self.layout == "vec" else self.dims[0] if self.layout in ("nd", "2d") else None
+        batch = self.batch()
         ok_features = lambda t: t == -1 or (features is not None and t == features)  # noqa: E731
         if len(target) == 2 and ok_features(target[1]) and (target[0] in (0, -1) or target[0] == batch) \
                 and not (target[0] == -1 and target[1] == -1) and not (target[0] == 0 and self.layout == "vec"):
@@ -412,7 +449,7 @@ class _Reader:
         if self.stage == "activated":
             raise InputError(f"{self.source}: the output passes through {self.pending[0]} (node {self.pending[1]!r}); "
                              f"exactid's networks end with the affine output layer (the logits): "
-                             f"remove the final activation")
+                             f"remove the final activation, or name the logits tensor to read up to it")
         if self.data != self.output_name:
             raise InputError(f"{self.source}: the graph output {self.output_name!r} is not the end of the chain "
                              f"({self.data!r})")
@@ -427,11 +464,14 @@ class _Reader:
         return Network.from_matrices(activation, self.weights, biases)
 
 
-def network_from_onnx(source: Any, leaky_relu_slope: Any = None) -> "Network":
+def network_from_onnx(source: Any, leaky_relu_slope: Any = None, output: Optional[str] = None) -> "Network":
     """Read an ONNX model (path, bytes or ``onnx.ModelProto``) as an exact network.
 
     ``leaky_relu_slope``: an exact rational (``"1/100"``, a Fraction) meant by the model's
     LeakyRelu nodes; accepted only where their float32 ``alpha`` is the float32 nearest to it.
+    ``output``: the name of a tensor on the chain (typically the logits, before a
+    ``Softmax``): the network is the chain from the input up to it, and the nodes after it
+    and the graph's outputs are ignored.
     """
     model = load_onnx_model(source)
     where = str(source) if isinstance(source, (str, os.PathLike)) else "ONNX model"
@@ -440,9 +480,15 @@ def network_from_onnx(source: Any, leaky_relu_slope: Any = None) -> "Network":
             leaky_relu_slope = Fraction(str(leaky_relu_slope).strip())
         except (ValueError, ZeroDivisionError):
             raise InputError(f"leaky ReLU slope {leaky_relu_slope!r} is not a rational p/q") from None
-    reader = _Reader(model.graph, where, leaky_relu_slope)
+    if output is not None and (not isinstance(output, str) or not output):
+        raise InputError("the output tensor must be given by its name")
+    reader = _Reader(model.graph, where, leaky_relu_slope, output)
     for node in model.graph.node:
+        if output is not None and reader.data == output:
+            break
         reader.run(node)
+    if output is not None and reader.data != output:
+        raise InputError(f"{where}: tensor {output!r} is not on the chain from the input (it ends at {reader.data!r})")
     net = reader.network()
     stored = {p.key: p.value for p in model.metadata_props}.get(METADATA_ACTIVATION)
     if net.depth == 1 and stored:  # no hidden layer: the graph has no activation to read
@@ -503,7 +549,7 @@ def network_to_onnx(network: "Network") -> Any:
     try:
         onnx.checker.check_model(model)
     except Exception as exc:  # pragma: no cover - the graph above is valid by construction
-        raise InputError(f"internal ONNX export error: {exc}") from None
+        raise InputError(f"internal ONNX export error: {one_line(exc)}") from None
     return model
 
 
@@ -512,8 +558,13 @@ def onnx_bytes(network: "Network") -> bytes:
     return network_to_onnx(network).SerializeToString(deterministic=True)
 
 
-def save_onnx(path: str | os.PathLike, network: "Network") -> None:
-    """Write the network to ``path`` as ONNX, atomically (nothing is written when it is refused)."""
+def write_onnx_model(path: str | os.PathLike, model: Any) -> None:
+    """Write an ``onnx.ModelProto`` atomically, with deterministic bytes."""
     from ...io.files import atomic_write_bytes
 
-    atomic_write_bytes(path, onnx_bytes(network))
+    atomic_write_bytes(path, model.SerializeToString(deterministic=True))
+
+
+def save_onnx(path: str | os.PathLike, network: "Network") -> None:
+    """Write the network to ``path`` as ONNX, atomically (nothing is written when it is refused)."""
+    write_onnx_model(path, network_to_onnx(network))

@@ -36,11 +36,9 @@ import numpy as np
 
 from ...errors import InputError, ShapeError
 from ...resources import ensure_fits
-from .common import exact_matrix, read_file_bytes
-from .npz import read_npy, read_npz
+from .common import BYTES_PER_EXACT_ENTRY, exact_matrix, read_file_bytes
+from ...io.arrays import load_npy, load_npz
 
-#: Rough memory per exact entry (fmpq plus list overhead), for the up-front memory check.
-_BYTES_PER_ENTRY = 120
 
 
 def samples_from_array(array: np.ndarray, source: str) -> flint.fmpq_mat:
@@ -52,7 +50,7 @@ def samples_from_array(array: np.ndarray, source: str) -> flint.fmpq_mat:
         a = a.reshape(a.shape[0], -1)
     if 0 in a.shape:
         raise InputError(f"{source}: no samples (shape {list(a.shape)})")
-    ensure_fits(a.size * _BYTES_PER_ENTRY, f"reading {source}")
+    ensure_fits(a.size * BYTES_PER_EXACT_ENTRY, f"reading {source}")
     return exact_matrix(a, source)
 
 
@@ -73,6 +71,8 @@ def _csv_number(cell: str) -> Optional[tuple[int, int]]:
 
 def samples_from_csv(text: str, source: str) -> flint.fmpq_mat:
     """Parse CSV text (see the module docstring)."""
+    cells = text.count(",") + text.count("\n") + 1  # an upper bound on the cells, before parsing
+    ensure_fits(cells * BYTES_PER_EXACT_ENTRY, f"reading {source}")
     rows: list[list[tuple[int, int]]] = []
     first = True
     for number, line in enumerate(text.splitlines(), start=1):
@@ -97,7 +97,6 @@ def samples_from_csv(text: str, source: str) -> flint.fmpq_mat:
         rows.append(values)
     if not rows:
         raise InputError(f"{source}: no samples")
-    ensure_fits(len(rows) * len(rows[0]) * _BYTES_PER_ENTRY, f"reading {source}")
     return flint.fmpq_mat(len(rows), len(rows[0]),
                           [flint.fmpq(*v) for row in rows for v in row])
 
@@ -107,9 +106,9 @@ def load_samples(path: str | os.PathLike, width: Optional[int] = None) -> flint.
     source = str(path)
     name = Path(path).name.lower()
     if name.endswith(".npy"):
-        X = samples_from_array(read_npy(read_file_bytes(path), source), source)
+        X = samples_from_array(load_npy(path), source)
     elif name.endswith(".npz"):
-        arrays = read_npz(read_file_bytes(path), source)
+        arrays = load_npz(path)
         if "X" in arrays:
             array = arrays["X"]
         elif len(arrays) == 1:

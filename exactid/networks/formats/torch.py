@@ -4,7 +4,8 @@ torch is imported only when a PyTorch model is read; without it the reader stops
 naming the extra (``pip install 'exactid[torch]'``).
 
 **Objects.** A ``torch.nn.Sequential`` (nested ones are flattened) of ``Linear`` layers with
-``ReLU``, ``LeakyReLU``, ``Tanh`` or ``Sigmoid`` between them; ``Identity`` anywhere and
+``ReLU``, ``LeakyReLU``, ``Tanh`` or ``Sigmoid`` between them (these exact classes: a subclass
+may compute something else and is refused); ``Identity`` anywhere and
 ``Flatten`` before the first ``Linear`` are accepted (the network's input is then the flattened
 sample). The activation must be the same between all layers, and the last module must be
 affine (the network's outputs are the logits). Float tensors (float16, bfloat16, float32,
@@ -40,7 +41,7 @@ import flint
 import numpy as np
 
 from ...errors import InputError, ShapeError
-from .common import exact_column, exact_matrix, leaky_relu_name, normalize_activation, read_file_bytes
+from .common import exact_column, exact_matrix, exact_scalar, leaky_relu_name, normalize_activation, one_line, read_file_bytes
 
 EXTRA_MESSAGE = "reading PyTorch models needs torch, the optional extra 'torch': pip install 'exactid[torch]'"
 _KEY = re.compile(r"^(.*?)([^.]+)\.(weight|bias)$")
@@ -58,17 +59,23 @@ def _array(tensor: Any, what: str) -> np.ndarray:
     torch = _torch()
     if not isinstance(tensor, torch.Tensor):
         raise InputError(f"{what}: expected a tensor, got {type(tensor).__name__}")
-    t = tensor.detach().cpu()
-    if t.is_complex():
-        raise InputError(f"{what}: complex tensors are not supported")
-    if t.dtype.is_floating_point:
-        t = t.to(torch.float64)  # exact for float16, bfloat16 and float32
-    return t.numpy()
+    try:
+        t = tensor.detach().cpu()
+        if t.is_complex():
+            raise InputError(f"{what}: complex tensors are not supported")
+        if t.dtype.is_floating_point:
+            t = t.to(torch.float64)  # exact for float16, bfloat16 and float32
+        return t.numpy()
+    except InputError:
+        raise
+    except Exception as exc:  # meta tensors, sparse layouts, ...
+        raise InputError(f"{what}: cannot be read ({one_line(exc)})") from None
 
 
 def _slope(value: float, override: Optional[Fraction], where: str) -> Fraction:
     if override is None:
-        return Fraction(float(value))
+        q = exact_scalar(float(value), f"{where}: negative_slope")
+        return Fraction(int(q.p), int(q.q))
     if float(override) != float(value):
         raise InputError(f"{where}: negative_slope = {value!r} is not the float nearest to the given slope {override}")
     return override
@@ -84,7 +91,7 @@ def _parse_override(value: Any) -> Optional[Fraction]:
 
 
 def _flatten_modules(module: Any, torch: Any, prefix: str = "") -> list[tuple[str, Any]]:
-    if isinstance(module, torch.nn.Sequential):
+    if type(module) is torch.nn.Sequential:
         out = []
         for name, child in module.named_children():
             out.extend(_flatten_modules(child, torch, f"{prefix}{name}."))
@@ -99,19 +106,20 @@ def network_from_module(module: Any, leaky_relu_slope: Any = None) -> "Network":
     torch = _torch()
     override = _parse_override(leaky_relu_slope)
     nn = torch.nn
-    if not isinstance(module, (nn.Sequential, nn.Linear)):
+    if type(module) not in (nn.Sequential, nn.Linear):
         raise InputError(f"expected a torch.nn.Sequential of Linear layers and activations, got {type(module).__name__}")
     weights, biases, activations = [], [], []
     pending: Optional[tuple[str, str]] = None
     for name, child in _flatten_modules(module, torch):
         where = f"module {name} ({type(child).__name__})"
-        if isinstance(child, nn.Identity):
+        kind = type(child)  # exact types: a subclass may compute something else in its forward
+        if kind is nn.Identity:
             continue
-        if isinstance(child, nn.Flatten):
+        if kind is nn.Flatten:
             if weights or child.start_dim != 1 or child.end_dim != -1:
                 raise InputError(f"{where}: only Flatten(start_dim=1) before the first Linear is supported")
             continue
-        if isinstance(child, nn.Linear):
+        if kind is nn.Linear:
             w = exact_matrix(_array(child.weight, f"{where} weight"), f"{where} weight")
             b = (exact_column(_array(child.bias, f"{where} bias"), f"{where} bias") if child.bias is not None
                  else flint.fmpq_mat(w.nrows(), 1))
@@ -121,17 +129,15 @@ def network_from_module(module: Any, leaky_relu_slope: Any = None) -> "Network":
             biases.append(b)
             pending = None
             continue
-        if isinstance(child, (nn.ReLU, nn.Tanh, nn.Sigmoid, nn.LeakyReLU)):
+        if kind in (nn.ReLU, nn.Tanh, nn.Sigmoid, nn.LeakyReLU):
             if not weights:
                 raise InputError(f"{where}: an activation on the input is not part of exactid's networks")
             if pending is not None:
                 raise InputError(f"{where}: two activations in a row")
-            if isinstance(child, nn.LeakyReLU):
+            if kind is nn.LeakyReLU:
                 act = leaky_relu_name(_slope(child.negative_slope, override, where))
-            elif isinstance(child, nn.ReLU):
-                act = "relu"
             else:
-                act = "tanh" if isinstance(child, nn.Tanh) else "logistic"
+                act = {nn.ReLU: "relu", nn.Tanh: "tanh", nn.Sigmoid: "logistic"}[kind]
             pending = (act, where)
             continue
         raise InputError(f"{where}: unsupported module (supported: Linear, ReLU, LeakyReLU, Tanh, Sigmoid, "
@@ -196,40 +202,39 @@ def load_torch_file(path: str | os.PathLike) -> Any:
     """The content of a ``torch.save`` file, loaded with ``weights_only=True`` (never arbitrary objects)."""
     data = read_file_bytes(path)
     torch = _torch()
-    import pickle
-
     try:
         return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{path}: holds objects other than tensors and plain containers, refused "
-                         f"(save model.state_dict(), not the model) [{first[:160]}]") from None
-    except Exception as exc:
-        raise InputError(f"{path}: not a readable PyTorch file ({type(exc).__name__}: "
-                         f"{str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ''})") from None
+    except Exception as exc:  # torch raises pickle's UnpicklingError when weights_only refuses an object
+        if type(exc).__name__ == "UnpicklingError" and "weights only" in str(exc).lower():
+            raise InputError(f"{path}: holds objects other than tensors and plain containers, refused "
+                             f"(save model.state_dict(), not the model) [{one_line(exc, 160)}]") from None
+        raise InputError(f"{path}: not a readable PyTorch file ({one_line(exc, 160)})") from None
 
 
 def network_from_torch(source: Any, activation: Any = None, leaky_relu_slope: Any = None) -> "Network":
-    """An exact network from a PyTorch module, a state_dict, or a ``torch.save`` file (see the module)."""
+    """An exact network from a PyTorch module, a state_dict (or ``{"state_dict", "activation"}``),
+    or a ``torch.save`` file holding one of these (see the module docstring)."""
     where = "state_dict"
     if isinstance(source, (str, os.PathLike)):
         where = str(source)
         source = load_torch_file(source)
-        if isinstance(source, Mapping) and "state_dict" in source:
-            extra = set(source) - {"state_dict", "activation"}
-            if extra:
-                raise InputError(f"{where}: unexpected keys {sorted(map(str, extra))} next to 'state_dict'")
-            stored = source.get("activation")
-            if stored is not None and not isinstance(stored, str):
-                raise InputError(f"{where}: 'activation' must be a string")
-            if stored is not None and activation is not None and \
-                    normalize_activation(stored) != normalize_activation(activation):
-                raise InputError(f"{where}: the file says activation {stored!r}, the caller {activation!r}")
-            activation = stored if stored is not None else activation
-            source = source["state_dict"]
         if not isinstance(source, Mapping):
             raise InputError(f"{where}: expected a state_dict (or {{'state_dict': ..., 'activation': ...}}), "
                              f"got {type(source).__name__}")
+    if isinstance(source, Mapping) and "state_dict" in source:
+        extra = set(source) - {"state_dict", "activation"}
+        if extra:
+            raise InputError(f"{where}: unexpected keys {sorted(map(str, extra))} next to 'state_dict'")
+        stored = source.get("activation")
+        if stored is not None and not isinstance(stored, str):
+            raise InputError(f"{where}: 'activation' must be a string")
+        if stored is not None and activation is not None and \
+                normalize_activation(stored) != normalize_activation(activation):
+            raise InputError(f"{where}: the file says activation {stored!r}, the caller {activation!r}")
+        activation = stored if stored is not None else activation
+        source = source["state_dict"]
+        if not isinstance(source, Mapping):
+            raise InputError(f"{where}: 'state_dict' must be a mapping of tensors")
     if isinstance(source, Mapping):
         if leaky_relu_slope is not None:  # the exact slope of a state_dict's leaky ReLU
             if activation is not None and not normalize_activation(activation).startswith("leaky_relu"):
