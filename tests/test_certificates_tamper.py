@@ -254,6 +254,19 @@ def relu_minor_holds(doc: dict, path) -> bool:
             net = network_from_json(doc["data"]["network"])
             J = jacobian_mod_p(net, as_samples(doc["data"]["samples"]["X"], net.widths[0]), step["p"])
             return nmod_mat_from_array(J[rows][:, cols], step["p"]).rank() == len(rows)
+        if step["kind"] == "constancy_direction" and path[2:3] == ("witness",):
+            # another linear form: exactid's own rescaling directions (pathlifting) must all be
+            # annihilated by it, and it must not vanish at the moved parameter
+            from fractions import Fraction
+
+            from exactid.networks.pathlifting import rescaling_directions
+            w = step["witness"]
+            assert all(type(v) is int and v >= 0 for v in w["indices"]) and len(set(w["indices"])) == len(w["indices"])
+            u = dict(zip(w["indices"], (Fraction(v) for v in w["values"])))
+            assert len(u) == len(w["values"]) and u.get(step["parameter"], 0) != 0
+            net = network_from_json(doc["data"]["network"])
+            return all(sum(x * Fraction(int(r[i].p), int(r[i].q)) for i, x in u.items()) == 0
+                       for r in rescaling_directions(net))
         if step["kind"] == "gram_kernel_vectors" and path[2:4] == ("independence", "rows"):
             ind, vectors = step["independence"], matrix_from_json(step["vectors"])
             return _reduction_rank(vectors, 1, ind["p"], ind["root"], ind["rows"], list(range(vectors.ncols))) \

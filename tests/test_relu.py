@@ -18,7 +18,9 @@ from exactid.domains.finite import Reduction
 from exactid.linalg import certified_rank
 from exactid.networks.float_check import compare_ranks, nearly_dependent_samples
 from exactid.networks.format import Network
+from exactid.networks.funcdim import functional_dimension
 from exactid.networks.local_identifiability import analyze
+from exactid.networks.relu_forward import KinkError
 from exactid.networks.pathlifting import (alpha_matrix, gram_matrix, lifting_identity_holds, path_lifting, permute,
                                           phi_invariant_under_rescaling, rescale, rescaling_directions)
 from exactid.networks.relu import (DEFAULT_PRIME, as_samples, forward, forward_float, jacobian_exact, jacobian_float,
@@ -214,31 +216,40 @@ def _follow_kernel_direction(net, X, rep):
 @pytest.mark.parametrize("case", ["too_few_samples", "dead_neuron"])
 def test_not_identifiable_certificates_and_numerical_oracle(case):
     if case == "too_few_samples":
-        net, X = small([2, 4, 1], 6, seed=1)
+        net, X = small([2, 4, 1], 6, seed=2)
     else:
         net = Network.from_lists("relu", [([[1, 1], [-1, -1], [1, -1]], [0, -10, "1/2"]), ([[1, 2, -1]], [0])])
         X = [[1, 2], [2, 1], [3, -1], [-1, 2], [2, 3], [0, 1], [1, 0], [-2, -1], [4, 1], [1, 5]]
         X = as_samples(X)
     cert, rep = local_certificate(net, X)
-    assert rep.verdict == "not_identifiable" and rep.rank == rep.r_a < rep.d_minus_h
+    assert rep.verdict == "not_identifiable"
     assert "not locally identifiable" in check_ok(cert)
-    if case == "dead_neuron":
-        assert (1, 1) in rep.never_active
+    if case == "dead_neuron":  # settled by the direction of constancy, before any rank
+        assert (1, 1) in rep.never_active and rep.rank is None
+        assert (rep.constancy[0].rule, rep.constancy[0].layer, rep.constancy[0].index) == ("never_active", 1, 1)
+    else:
+        assert rep.rank == rep.r_a < rep.d_minus_h
     drift, moved = _follow_kernel_direction(net, X, rep)
     assert drift < 1e-10 and moved > 1e-5
     bad = copy.deepcopy(cert)
-    bad["steps"] = bad["steps"][:1]
+    bad["steps"] = bad["steps"][:1] if case == "too_few_samples" else []
     with pytest.raises(Rejected):
         check_document(bad)
 
 
-def test_prechecks_name_neuron_and_sample():
+def test_kink_refused_with_sample_and_neuron():
     net = Network.from_lists("relu", [([[1, -1], [1, 1]], [0, 1]), ([[1, 1]], [0])])
-    rep = analyze(net, [[1, 1], [2, 0], [1, 3]])
-    assert rep.verdict == "undecided" and "neuron 0 of layer 1" in rep.reason and "sample 0" in rep.reason
+    with pytest.raises(KinkError, match="sample 0 lies on the kink of neuron 0 of hidden layer 1") as info:
+        analyze(net, [[1, 1], [2, 0], [1, 3], [-3, -3]])  # neither neuron is on at every sample
+    assert (info.value.sample, info.value.layer, info.value.neuron) == (0, 1, 0)
+    with pytest.raises(KinkError):
+        functional_dimension(net, [[2, 0], [1, 1]])
+    # a direction of constancy settles the question even with a kink: neuron 0 has zero outgoing weights
     dead = Network.from_lists("relu", [([[1, -1], [1, 1]], [0, 1]), ([[0, 1]], [0])])
-    rep = analyze(dead, [[1, 2]])
-    assert rep.verdict == "undecided" and "theta is in S" in rep.reason
+    rep = analyze(dead, [[1, 1], [1, 2]])
+    assert rep.verdict == "not_identifiable" and rep.constancy[0].rule == "zero_outgoing"
+    cert, _ = local_certificate(dead, [[1, 1], [1, 2]], rep)
+    assert "not locally identifiable" in check_ok(cert)
 
 
 def test_float_rank_wrong_exact_rank_right():
@@ -344,10 +355,10 @@ def test_rank_and_phi_invariant_under_rescaling_law(seed, factors):
 
 
 def test_tampered_gram_kernel_rejected():
-    net, X = small([2, 5, 4, 1], 60, seed=1)  # R_A = 14 < n: K has a kernel
+    net, X = small([2, 5, 4, 1], 20, seed=37)  # R_A = 14 < n: K has a kernel
     cert, rep = local_certificate(net, X)
     kernel = [s for s in cert["steps"] if s["kind"] == "gram_kernel_vectors"]
-    assert rep.verdict == "not_identifiable" and kernel and kernel[0]["vectors"]["shape"][1] == 60 - 14
+    assert rep.verdict == "not_identifiable" and kernel and kernel[0]["vectors"]["shape"][1] == 20 - 14
     bad = copy.deepcopy(cert)
     step = [s for s in bad["steps"] if s["kind"] == "gram_kernel_vectors"][0]
     step["vectors"]["entries"][0][0] = 12345

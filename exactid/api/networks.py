@@ -159,13 +159,13 @@ def relu_box(net: Any, lo: Any = -1, hi: Any = 1) -> ReluBoxResult:
 
 
 def funcdim(net: Any, X: Any) -> FuncdimResult:
-    """Batch functional dimension of a ReLU network: the exact rank of its Jacobian on ``X``.
+    """Batch functional dimension of a (leaky) ReLU network: the exact rank of its Jacobian on ``X``.
 
-    A thin wrapper of the local identifiability analysis: the rank is ``exact`` when it is
-    settled (``d - h`` with a certificate of identifiability, ``R_A`` with one of
-    non-identifiability, or the exact rank of a small Jacobian), otherwise a certified
-    ``lower_bound``; ``undecided`` when ``J`` is not defined (a pre-activation is exactly 0
-    at a sample) or the parameters are degenerate.
+    rank J mod p (a nonzero minor) is a certified lower bound; the verdict is ``exact`` only
+    when a verified upper bound meets it (the rescaling kernel vectors and exactly zero
+    columns, ``R_A = k rank K`` with a verified kernel of K, or the exact rank of a small J),
+    otherwise ``lower_bound``.  A sample on a kink (J not defined) raises
+    :class:`~exactid.errors.InputError`.  See :mod:`exactid.networks.funcdim`.
 
     Parameters
     ----------
@@ -187,16 +187,16 @@ def funcdim(net: Any, X: Any) -> FuncdimResult:
     >>> res.verdict, res.rank, res.d_minus_h
     (<Verdict.EXACT: 'exact'>, 3, 5)
     """
-    local = relu_local(net, X)
-    report = local.details
-    if report.rank is None:
-        verdict = Verdict.UNDECIDED
-    else:
-        verdict = Verdict.EXACT if report.rank_certified == "exact" else Verdict.LOWER_BOUND
-    reason = report.reason if verdict == Verdict.UNDECIDED else \
-        f"rank J {'=' if verdict == Verdict.EXACT else '>='} {report.rank} (d - h = {report.d_minus_h})"
-    return FuncdimResult(verdict, reason, local.certificate, report, rank=report.rank, d=report.d, h=report.h,
-                         d_minus_h=report.d_minus_h, r_a=report.r_a)
+    from ..networks.funcdim import functional_dimension
+
+    network = as_network(net, None if isinstance(net, (Network, dict, str, os.PathLike)) else "relu")
+    samples = exact_samples(X, network.widths[0])
+    fd = functional_dimension(network, samples)
+    verdict = Verdict.EXACT if fd.status == "exact" else Verdict.LOWER_BOUND
+    reason = (f"rank J {'=' if verdict == Verdict.EXACT else '>='} {fd.rank} (d - h = {fd.d - fd.h}; "
+              f"upper bound {fd.upper_bound} from {fd.upper_bound_reason})")
+    return FuncdimResult(verdict, reason, None, fd, rank=fd.rank, d=fd.d, h=fd.h, d_minus_h=fd.d - fd.h,
+                         r_a=fd.upper_bound if fd.upper_bound_reason.startswith("R_A") else None)
 
 
 def equivalent(net1: Any, net2: Any, precision: int = 128) -> EquivalenceResult:

@@ -1,8 +1,10 @@
 """Certificates for ReLU networks: local identifiability from samples, and the shallow box case.
 
-``relu_local_identifiability`` certificates store theta, X and the indices of a Jacobian
-minor (never J itself: the checker recomputes J modulo p from theta and X), plus, for
-``not_identifiable``, verified kernel vectors of the Gram matrix K.  ``relu_shallow_box``
+``relu_local_identifiability`` certificates store theta, X and either directions of
+constancy (a parameter that moves freely, the fact that frees it, and a linear form showing
+the move leaves the rescaling orbit), or the indices of a Jacobian minor (never J itself: the
+checker recomputes J modulo p from theta and X) plus, for ``not_identifiable`` by C_N,
+verified kernel vectors of the Gram matrix K.  ``relu_shallow_box``
 certificates store theta, the box and either a second, inequivalent network with the same
 function on the box, or the witness that no set of neurons can be flipped.
 """
@@ -19,7 +21,7 @@ from ..domains.finite import Reduction
 from ..errors import CertificationError
 from ..networks.format import Network
 from ..networks.local_identifiability import LocalReport, analyze
-from ..networks.relu import as_samples
+from ..networks.relu_forward import ExactForward, activation_name, exact_forward
 from ..networks.shallow import ShallowReport, analyze_shallow
 from .common import encode_rational, envelope
 from .limits import MAX_PARAMETERS, require_checkable
@@ -29,26 +31,27 @@ LOCAL_KIND = "relu_local_identifiability"
 SHALLOW_KIND = "relu_shallow_box"
 
 
-def encode_samples(samples: flint.fmpq_mat) -> dict:
-    return {"X": [[encode_rational(int(samples[i, j].p), int(samples[i, j].q)) for j in range(samples.ncols())]
-                  for i in range(samples.nrows())]}
+def encode_samples(samples: Any) -> dict:
+    """Samples as ``{"X": rows of integers or "p/q" strings}``, from an fmpq_mat or the exact forward pass."""
+    if isinstance(samples, flint.fmpq_mat):
+        return {"X": [[encode_rational(int(samples[i, j].p), int(samples[i, j].q)) for j in range(samples.ncols())]
+                      for i in range(samples.nrows())]}
+    num, den = samples
+    return {"X": [[encode_rational(int(v), den) for v in row] for row in num.tolist()]}
 
 
-def local_certificate(net: Network, X: Any, report: Optional[LocalReport] = None) -> tuple[dict, LocalReport]:
-    """Analyze (unless given) and certify; raises :class:`CertificationError` for ``undecided``.
+def _witness(u: dict) -> dict:
+    indices = sorted(u)
+    return {"indices": indices, "values": [encode_rational(u[i].numerator, u[i].denominator) for i in indices]}
 
-    >>> from exactid.networks.format import Network
-    >>> net = Network.from_lists("relu", [([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
-    >>> cert, rep = local_certificate(net, [[1], [-1], [2]])
-    >>> cert["claim"]["verdict"], [s["kind"] for s in cert["steps"]]
-    ('not_identifiable', ['jacobian_minor_nonzero_mod_p', 'gram_kernel_vectors'])
-    """
-    require_checkable(net.num_parameters, MAX_PARAMETERS, "number of network parameters")
-    start = time.perf_counter()
-    samples = as_samples(X, net.widths[0])
-    report = report or analyze(net, samples)
+
+def report_steps(report: LocalReport) -> list[dict]:
+    """The certificate's steps for a decided report (constancy directions, or minor and Gram kernel)."""
     if report.verdict not in ("identifiable", "not_identifiable"):
         raise CertificationError(f"no certificate for an undecided answer: {report.reason}")
+    if report.constancy:  # one direction suffices; the report lists every one found
+        c = report.constancy[0]
+        return [{"kind": "constancy_direction", **c.as_dict(), "witness": _witness(c.witness)}]
     minor = report.minor
     steps = [{"kind": "jacobian_minor_nonzero_mod_p", "p": minor.p, "rows": list(minor.rows),
               "cols": list(minor.cols)}]
@@ -62,9 +65,31 @@ def local_certificate(net: Network, X: Any, report: Optional[LocalReport] = None
             raise CertificationError("the Gram matrix is rank deficient but no kernel was computed")
         else:
             steps.append({"kind": "gram_kernel_vectors", **_empty_kernel(report.n)})
+    return steps
+
+
+def local_certificate(net: Network, X: Any, report: Optional[LocalReport] = None,
+                      fwd: Optional[ExactForward] = None) -> tuple[dict, LocalReport]:
+    """Analyze (unless given) and certify; raises :class:`CertificationError` for ``undecided``.
+
+    >>> from exactid.networks.format import Network
+    >>> net = Network.from_lists("relu", [([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
+    >>> cert, rep = local_certificate(net, [[1], [-1], [2]])
+    >>> cert["claim"]["verdict"], [s["kind"] for s in cert["steps"]]
+    ('not_identifiable', ['jacobian_minor_nonzero_mod_p', 'gram_kernel_vectors'])
+    """
+    require_checkable(net.num_parameters, MAX_PARAMETERS, "number of network parameters")
+    start = time.perf_counter()
+    fwd = fwd or exact_forward(net, X)
+    report = report or analyze(net, X, fwd=fwd)
+    steps = report_steps(report)
     claim = {"kind": LOCAL_KIND, "verdict": report.verdict, "d": report.d, "h": report.h, "n": report.n,
              "k": report.k, "rank": report.rank}
-    data = {"network": net.to_json(), "samples": encode_samples(samples)}
+    if report.constancy:
+        del claim["rank"]
+    network = net.to_json()
+    network["activation"] = activation_name(fwd.slope)
+    data = {"network": network, "samples": encode_samples((fwd.samples, fwd.samples_den))}
     meta = {"seconds": round(time.perf_counter() - start, 3), "d_minus_h": report.d_minus_h, "r_a": report.r_a,
             "reason": report.reason}
     return envelope(claim, data, steps, meta), report

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import time
-from collections import Counter
 
+from ..errors import InputError
 from ..networks.format import load_network, load_samples
-from ..networks.relu import (DEFAULT_PRIME, forward, jacobian_exact, jacobian_mod_p, nmod_mat_from_array, random_network,
-                             random_samples)
-from ..networks.pathlifting import gram_matrix
-from ..linalg.rank import certified_rank
-from .common import (add_json_flag, add_output, emit, int_range, parse_widths, positive_float, rational, subgroup,
+from ..networks.funcdim import funcdim_distribution
+from .common import (add_json_flag, add_output, emit, int_range, positive_float, rational, subgroup,
                      widths_spec, write_certificate)
 from ..resources import ensure_fits, ensure_network_fits
 
@@ -39,17 +37,20 @@ def register(sub, groups) -> None:
     add_json_flag(p)
     p.set_defaults(func=run_box)
 
-    p = sub.add_parser("funcdim", help="distribution of the exact batch functional dimension rank J",
-                       description="Distribution of the exact batch functional dimension (the rank of the Jacobian J of the outputs on the samples) over random Gaussian networks of one architecture.")
-    p.add_argument("--arch", required=True, type=widths_spec(2, "at least an input and an output width", "--arch", 10_000),
-                   help="widths, e.g. 2,5,4,1")
-    p.add_argument("--samples", type=int_range(1, MAX_FUNCDIM_SAMPLES, "--samples"), default=400,
-                   help=f"samples per network, 1..{MAX_FUNCDIM_SAMPLES} (default 400)")
+    p = sub.add_parser("funcdim", help="exact batch functional dimension rank J of a network on samples "
+                                       "(or its distribution over random networks with --arch)",
+                       description="The batch functional dimension: the rank of the Jacobian J of the outputs on the samples with respect to the parameters, exact when a verified upper bound meets the certified lower bound. With --net and --samples, of that network on those samples; with --arch, its distribution over random Gaussian networks of one architecture.")
+    p.add_argument("--net", metavar="NET", help="network file (JSON, ONNX, .npz; docs/networks-formats.md)")
+    p.add_argument("--samples", metavar="X",
+                   help=f"with --net: the sample file; with --arch: samples per network, 1..{MAX_FUNCDIM_SAMPLES} (default 400)")
+    p.add_argument("--arch", type=widths_spec(2, "at least an input and an output width", "--arch", 10_000),
+                   help="widths of random Gaussian networks, e.g. 2,5,4,1 (the distribution experiment)")
     p.add_argument("--seeds", type=int_range(1, MAX_FUNCDIM_SEEDS, "--seeds"), default=10,
-                   help=f"number of random networks, 1..{MAX_FUNCDIM_SEEDS} (default 10)")
-    p.add_argument("--scale", type=positive_float, default=1.0, help="weights N(0, scale^2/fan_in), biases N(0, scale^2)")
+                   help=f"with --arch: number of random networks, 1..{MAX_FUNCDIM_SEEDS} (default 10)")
+    p.add_argument("--scale", type=positive_float, default=1.0,
+                   help="with --arch: weights N(0, scale^2/fan_in), biases N(0, scale^2)")
     p.add_argument("--denominator", type=int_range(1, 10**18, "--denominator"), default=None,
-                   help="round weights and samples to multiples of 1/D (default: exact conversion of the floats)")
+                   help="with --arch: round weights and samples to multiples of 1/D (default: exact conversion)")
     add_json_flag(p)
     p.set_defaults(func=run_funcdim)
 
@@ -68,9 +69,13 @@ def run_local(args) -> int:
         write_certificate(args.output, res.certificate)
         payload["certificate"] = args.output
     payload["seconds_total"] = round(time.perf_counter() - start, 3)
+    rank = ("rank J: not needed" if report.rank is None
+            else f"rank J {'=' if report.rank_certified == 'exact' else '>='} {report.rank}")
     lines = [f"verdict: {report.verdict} ({report.reason})",
-             f"rank J {'=' if report.rank_certified == 'exact' else '>='} {report.rank}  d = {report.d}  h = {report.h}  d - h = {report.d_minus_h}  R_A = {report.r_a}",
+             f"{rank}  d = {report.d}  h = {report.h}  d - h = {report.d_minus_h}  R_A = {report.r_a}",
              f"samples n = {report.n}, outputs k = {report.k}, n*k >= d - h: {report.enough_rows}"]
+    for c in report.constancy[:10]:
+        lines.append(f"direction of constancy: {c.rule} (layer {c.layer}, index {c.index}), parameter {c.parameter}")
     if report.never_active:
         lines.append(f"neurons never active on X (layer, index): {report.never_active}")
     if report.always_active:
@@ -95,53 +100,44 @@ def run_box(args) -> int:
     return 0
 
 
-def _parse_arch(text: str) -> list[int]:
-    return parse_widths(text, "--arch", 2, "at least an input and an output width")
-
-
-def funcdim_one(widths: list[int], n: int, seed: int, scale: float, denominator) -> dict:
-    """Exact rank J for one random Gaussian network.
-
-    rank J mod p is a lower bound; it is exact when it reaches d - h or R_A = k rank K (both
-    upper bounds, K's rank certified exactly).  Otherwise, for small Jacobians, the exact rank
-    comes from :func:`certified_rank`; for large ones the lower bound is reported as such.
-    """
-    net = random_network(widths, seed, scale=scale, denominator=denominator)
-    X = random_samples(n, widths[0], 10_000 + seed, denominator=denominator)
-    fwd = forward(net, X)
-    if fwd.zero_preactivations():
-        return {"seed": seed, "rank": None, "exact": False, "note": "a hidden pre-activation is exactly 0"}
-    J = jacobian_mod_p(net, X, DEFAULT_PRIME, fwd)
-    rank = nmod_mat_from_array(J, DEFAULT_PRIME).rank()
-    d_minus_h = net.num_parameters - net.num_hidden
-    exact = rank == d_minus_h
-    if not exact:
-        r_a = widths[-1] * certified_rank(gram_matrix(X, fwd.patterns())).rank
-        exact = rank == r_a
-    if not exact and J.size <= 200_000:
-        rank, exact = certified_rank(jacobian_exact(net, X, fwd)).rank, True
-    return {"seed": seed, "rank": rank, "exact": exact, "d_minus_h": d_minus_h}
-
-
 def run_funcdim(args) -> int:
-    widths = _parse_arch(args.arch)
+    if (args.net is None) == (args.arch is None):
+        raise InputError("funcdim needs either --net NET --samples X, or --arch WIDTHS")
+    if args.net is not None:
+        if args.samples is None:
+            raise InputError("funcdim --net needs --samples X")
+        from ..api.networks import funcdim
+
+        net = load_network(args.net)
+        samples = load_samples(args.samples, width=net.widths[0])
+        ensure_network_fits(net, samples.nrows())
+        res = funcdim(net, samples)
+        fd = res.details
+        payload = {"verdict": str(res.verdict), **fd.as_dict()}
+        relation = "=" if fd.status == "exact" else ">="
+        lines = [f"rank J {relation} {fd.rank} ({fd.status}; upper bound {fd.upper_bound} from {fd.upper_bound_reason})",
+                 f"d = {fd.d}  h = {fd.h}  d - h = {fd.d - fd.h}  J: {fd.n * fd.k}x{fd.d}  p = {fd.minor.p}"]
+        emit(args, payload, "\n".join(lines))
+        return 0
+    widths = args.arch
+    try:
+        n = int_range(1, MAX_FUNCDIM_SAMPLES, "--samples")(args.samples) if args.samples is not None else 400
+    except (argparse.ArgumentTypeError, ValueError) as exc:
+        raise InputError(f"with --arch, --samples is a number of samples: {exc}") from None
     d = sum(widths[l + 1] * (widths[l] + 1) for l in range(len(widths) - 1))
-    # the Jacobian mod p (n k x d, int64) and the forward pass dominate; refuse what cannot fit
-    ensure_fits(8 * args.samples * (widths[-1] * d + 4 * sum(widths)), f"funcdim on {widths} with {args.samples} samples")
-    rows = [funcdim_one(widths, args.samples, seed, args.scale, args.denominator) for seed in range(args.seeds)]
-    ranks = Counter(r["rank"] if r["exact"] or r["rank"] is None else f">= {r['rank']}" for r in rows)
-    d = sum(widths[l + 1] * (widths[l] + 1) for l in range(len(widths) - 1))
-    h = sum(widths[1:-1])
+    # the Jacobian mod p (n k x d) and the forward pass dominate; refuse what cannot fit
+    ensure_fits(8 * n * (widths[-1] * d + 4 * sum(widths)), f"funcdim on {widths} with {n} samples")
+    out = funcdim_distribution(widths, n, args.seeds, args.scale, args.denominator)
     conversion = "floats converted exactly" if args.denominator is None else f"rounded to multiples of 1/{args.denominator}"
-    lines = [f"architecture {widths}: d = {d}, h = {h}, d - h = {d - h}; {args.samples} Gaussian samples, "
+    lines = [f"architecture {widths}: d = {out['d']}, h = {out['h']}, d - h = {out['d_minus_h']}; {n} Gaussian samples, "
              f"{args.seeds} Gaussian networks (scale {args.scale}, {conversion})",
-             "exact ranks; '>= r' marks a certified lower bound where the exact rank was too costly",
+             "exact ranks; '>= r' marks a certified lower bound where no upper bound met it",
              "", "| rank J | networks | fraction |", "|---|---|---|"]
-    for rank, count in sorted(ranks.items(), key=lambda t: (t[0] is None, str(t[0]))):
-        lines.append(f"| {rank if rank is not None else 'skipped'} | {count} | {count / len(rows):.2f} |")
-    verdict = "exact" if all(r["exact"] for r in rows) else "lower_bound" if all(r["rank"] is not None for r in rows) \
+    for rank, count in sorted(out["distribution"].items()):
+        lines.append(f"| {rank if rank != 'None' else 'skipped (kink)'} | {count} | {count / args.seeds:.2f} |")
+    runs = out["runs"]
+    verdict = "exact" if all(r["exact"] for r in runs) else "lower_bound" if all(r["rank"] is not None for r in runs) \
         else "undecided"
-    payload = {"verdict": verdict, "arch": widths, "d": d, "h": h, "d_minus_h": d - h, "samples": args.samples,
-               "conversion": conversion, "distribution": {str(k): v for k, v in ranks.items()}, "runs": rows}
+    payload = {"verdict": verdict, "conversion": conversion, **out}
     emit(args, payload, "\n".join(lines))
     return 0

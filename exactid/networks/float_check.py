@@ -18,7 +18,7 @@ import numpy as np
 
 from ..domains.floats import FloatDomain
 from .format import Network
-from .local_identifiability import analyze
+from .funcdim import functional_dimension
 from .relu import as_samples, jacobian_float
 
 
@@ -40,11 +40,11 @@ def float_rank_report(net: Network, X: Any) -> dict:
 def compare_ranks(net: Network, X: Any) -> dict:
     """Exact (mod-p certified) and float ranks of the same Jacobian, side by side."""
     samples = as_samples(X, net.widths[0])
-    exact = analyze(net, samples)
+    exact = functional_dimension(net, samples, show_progress=False)
     flt = float_rank_report(net, samples)
-    return {"exact_rank": exact.rank, "exact_verdict": exact.verdict, "float_rank": flt["rank"],
+    return {"exact_rank": exact.rank, "exact_status": exact.status, "float_rank": flt["rank"],
             "tolerance": flt["tolerance"], "sigma_above": flt["sigma_above"], "sigma_below": flt["sigma_below"],
-            "gap": flt["gap"], "agree": exact.rank == flt["rank"], "d_minus_h": exact.d_minus_h}
+            "gap": flt["gap"], "agree": exact.rank == flt["rank"], "d_minus_h": exact.d - exact.h}
 
 
 def nearly_dependent_samples(X: Any, copies: int, offset: Any = "1/1000000000000000000") -> flint.fmpq_mat:

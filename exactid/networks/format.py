@@ -5,6 +5,11 @@ with W of shape (out, in); numbers are JSON integers, strings "p/q", or floats (
 exactly).  The last layer is affine (no activation).  Sample files are ``{"X": [[...], ...]}``
 with one row per sample.
 
+Optional, per layer: ``"W_mask"`` (rows of 0/1, the shape of W) and ``"b_mask"`` (0/1 per
+bias) mark which parameters are free (1) and which are fixed at zero (0), for masked or sparse
+layers; a layer without ``"b"`` has no bias (all biases fixed at 0).  A fixed entry must be 0.
+Files without masks mean every parameter is free.
+
 Other file formats (ONNX, scikit-learn, PyTorch, ``.npz``; samples from ``.npy``, ``.npz``,
 ``.csv``) live in :mod:`exactid.networks.formats`; :func:`load_network` and
 :func:`load_samples` here dispatch to it, so every command reads every format.
@@ -14,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
 import flint
 import numpy as np
@@ -36,6 +41,33 @@ class Network:
     activation: str
     weights: list[flint.fmpq_mat]
     biases: list[flint.fmpq_mat]
+    #: per layer (W mask, b mask) of booleans (True = free); None when every parameter is free
+    masks: Optional[list[tuple[np.ndarray, np.ndarray]]] = None
+
+    def free_parameters(self) -> Optional[np.ndarray]:
+        """Boolean mask over theta (W_l row-major then b_l, layer by layer), or None if all are free."""
+        if self.masks is None:
+            return None
+        return np.concatenate([np.concatenate([wm.ravel(), bm.ravel()]) for wm, bm in self.masks]).astype(bool)
+
+    def with_masks(self, masks: Optional[Sequence[tuple[Any, Any]]]) -> "Network":
+        """A copy with masks (per layer (W mask, b mask), 0/1); fixed entries must be 0."""
+        if masks is None:
+            return Network(self.activation, self.weights, self.biases)
+        if len(masks) != self.depth:
+            raise ShapeError(f"{len(masks)} masks for {self.depth} layers")
+        out = []
+        for l, ((wm, bm), w, b) in enumerate(zip(masks, self.weights, self.biases), start=1):
+            wm, bm = np.asarray(wm), np.asarray(bm).ravel()
+            if wm.shape != (w.nrows(), w.ncols()) or bm.shape != (b.nrows(),):
+                raise ShapeError(f"layer {l}: the masks do not have the shapes of W and b")
+            if not (np.isin(wm, (0, 1)).all() and np.isin(bm, (0, 1)).all()):
+                raise InputError(f"layer {l}: masks must hold 0 or 1")
+            wm, bm = wm.astype(bool), bm.astype(bool)
+            if any(w[i, j] != 0 for i, j in zip(*np.nonzero(~wm))) or any(b[i, 0] != 0 for i in np.flatnonzero(~bm)):
+                raise InputError(f"layer {l}: a parameter fixed by the mask is not 0")
+            out.append((wm, bm))
+        return Network(self.activation, self.weights, self.biases, out)
 
     @property
     def widths(self) -> list[int]:
@@ -172,6 +204,9 @@ class Network:
         for w, b in zip(self.weights, self.biases):
             layers.append({"W": [[enc(w[i, j]) for j in range(w.ncols())] for i in range(w.nrows())],
                            "b": [enc(b[i, 0]) for i in range(b.nrows())]})
+        for layer, (wm, bm) in zip(layers, self.masks or []):
+            layer["W_mask"] = wm.astype(int).tolist()
+            layer["b_mask"] = bm.astype(int).tolist()
         return {"activation": self.activation, "layers": layers}
 
     def to_numpy(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -240,10 +275,27 @@ def network_from_json(obj: Any, source: str = "network") -> Network:
     if not isinstance(obj, dict) or "layers" not in obj or "activation" not in obj:
         raise InputError(f"{source}: expected an object with 'activation' and 'layers'")
     layers = obj["layers"]
-    if not isinstance(layers, list) or not all(isinstance(l, dict) and "W" in l and "b" in l for l in layers):
-        raise InputError(f"{source}: 'layers' must be a list of objects with 'W' and 'b'")
+    if not isinstance(layers, list) or not all(isinstance(l, dict) and "W" in l for l in layers):
+        raise InputError(f"{source}: 'layers' must be a list of objects with 'W' (and 'b')")
     try:
-        return Network.from_lists(obj["activation"], [(l["W"], l["b"]) for l in layers])
+        biasless = [("b" not in l) for l in layers]
+        rows = [(l["W"], l["b"] if "b" in l else [0] * (len(l["W"]) if isinstance(l["W"], list) else 0))
+                for l in layers]
+        net = Network.from_lists(obj["activation"], rows)
+        if not any(biasless) and not any("W_mask" in l or "b_mask" in l for l in layers):
+            return net
+        masks = []
+        for l, no_bias, w in zip(layers, biasless, net.weights):
+            wm = l.get("W_mask", [[1] * w.ncols() for _ in range(w.nrows())])
+            bm = l.get("b_mask", [0 if no_bias else 1] * w.nrows())
+            if not isinstance(wm, list) or not isinstance(bm, list) or any(not isinstance(r, list) for r in wm):
+                raise InputError("W_mask must be rows of 0/1 and b_mask a list of 0/1")
+            if any(type(v) is not int for r in wm for v in r) or any(type(v) is not int for v in bm):
+                raise InputError("masks must hold the integers 0 or 1")
+            if len(wm) != w.nrows() or any(len(r) != w.ncols() for r in wm):
+                raise ShapeError("W_mask does not have the shape of W")
+            masks.append((np.array(wm, dtype=np.int64).reshape(w.nrows(), w.ncols()), np.array(bm, dtype=np.int64)))
+        return net.with_masks(masks)
     except InputError as exc:
         raise type(exc)(f"{source}: {exc}") from None
 

@@ -188,30 +188,13 @@ def matmul_mod_p(a: np.ndarray, b: np.ndarray, p: int) -> np.ndarray:
     return ((np.matmul(a, hi) % p) * _SPLIT + np.matmul(a, lo)) % p
 
 
-def jacobian_mod_p(net: Network, X: Any, p: int = DEFAULT_PRIME, fwd: ForwardPass | None = None) -> np.ndarray:
-    """``J mod p`` as an int64 array of shape (n k) x d, computed without rationals.
+def jacobian_mod_p(net: Network, X: Any, p: int = DEFAULT_PRIME) -> np.ndarray:
+    """``J mod p`` as an int64 array of shape (n k) x d (see :mod:`exactid.networks.relu_forward`).
 
     Raises :class:`DomainError` if p divides a denominator of theta or X.
     """
-    fwd = fwd or forward(net, X)
-    widths = net.widths
-    n, k, L = fwd.samples.nrows(), widths[-1], net.depth
-    d = net.num_parameters
-    ensure_fits(8 * n * k * d * 2, f"a {n * k}x{d} Jacobian modulo p")
-    ws = [fmpq_mat_mod_p(w, p) for w in net.weights]
-    masks = fwd.patterns()
-    inputs = [fmpq_mat_mod_p(fwd.samples, p)] + [fmpq_mat_mod_p(z, p) * m for z, m in zip(fwd.pre[:-1], masks)]
-    J = np.empty((n, k, d), dtype=np.int64)
-    B = np.broadcast_to(np.eye(k, dtype=np.int64), (n, k, k))  # B_L
-    for l in range(L - 1, -1, -1):  # 0-based layer l maps width[l] -> width[l+1]
-        w_off, b_off = parameter_offsets(widths)[l]
-        g = inputs[l]  # (n, widths[l])
-        block = (B[:, :, :, None] * g[:, None, None, :]) % p  # (n, k, w_{l+1}, w_l)
-        J[:, :, w_off:b_off] = block.reshape(n, k, -1)
-        J[:, :, b_off:b_off + widths[l + 1]] = B
-        if l > 0:
-            B = matmul_mod_p(B, ws[l], p) * masks[l - 1][:, None, :]
-    return J.reshape(n * k, d)
+    from .relu_forward import exact_forward, jacobian_mod_p as from_forward
+    return from_forward(exact_forward(net, X), p, dtype=np.int64)
 
 
 def jacobian_exact(net: Network, X: Any, fwd: ForwardPass | None = None) -> ExactMatrix:

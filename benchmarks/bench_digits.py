@@ -1,0 +1,181 @@
+"""Benchmark: trained ReLU MLPs on scikit-learn's digits (1,797 samples, 64 features, 10 logits).
+
+For each hidden size it trains ``MLPClassifier(hidden, relu, random_state=0, max_iter=300)``
+on all samples, converts the weights exactly (float64 -> dyadic rationals) and times, in a
+fresh subprocess per case (so that the peak RSS is the case's own):
+
+- reading/converting: the sklearn arrays to an exact ``Network`` and the samples to integers;
+- generation: ``analyze`` + ``local_certificate`` (verdict with its reason) and the check
+  (``check_document``, which recomputes everything from theta and X);
+- funcdim: the exact rank of all of J (J mod p and the whole elimination, upper bounds);
+- peers in the same process: numpy float64 SVD rank (``matrix_rank``) of the float64 J, and
+  the float32 pipeline (float32 J, ``matrix_rank`` in float32 with its default tolerance).
+
+The elimination is :func:`exactid.networks.elimination.rank_profile` (the float64-BLAS PLUQ
+when ``exactid.linalg.modular`` is present, flint's nmod_mat otherwise: the table says which).
+Single runs (the machine is shared; ``uptime`` is recorded).
+
+Run: ``.venv/bin/python benchmarks/bench_digits.py [32,32 64,64 ...] [--no-funcdim] [--no-svd]``
+(``--report`` rewrites ``results/digits.md`` from ``results/digits.json``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+CASES = [(32, 32), (64, 64), (100, 100)]
+
+
+def train(hidden):
+    from sklearn.datasets import load_digits
+    from sklearn.neural_network import MLPClassifier
+
+    digits = load_digits()
+    clf = MLPClassifier(hidden_layer_sizes=hidden, activation="relu", random_state=0, max_iter=300)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(digits.data, digits.target)
+    return clf, digits.data
+
+
+def run_case(hidden, do_funcdim: bool, do_svd: bool) -> dict:
+    from exactid.certify.relu import local_certificate
+    from exactid.checker import check_document
+    from exactid.networks import elimination
+    from exactid.networks.format import Network
+    from exactid.networks.funcdim import functional_dimension
+    from exactid.networks.local_identifiability import analyze
+    from exactid.networks.relu import jacobian_float
+    from exactid.networks.relu_forward import exact_forward
+
+    clf, Xf = train(hidden)
+    out: dict = {"hidden": list(hidden)}
+    t = time.perf_counter()
+    net = Network.from_numpy("relu", [w.T for w in clf.coefs_], clf.intercepts_)
+    X = Xf.astype(np.int64)  # the digits pixels are integers 0..16
+    out["convert_s"] = time.perf_counter() - t
+    d, h = net.num_parameters, net.num_hidden
+    n, k = X.shape[0], net.widths[-1]
+    out.update(d=d, h=h, d_minus_h=d - h, J_shape=f"{n * k}x{d}",
+               elimination=f"float64-BLAS PLUQ (p <= {elimination.PRIME_MAX})")
+    t = time.perf_counter()
+    fwd = exact_forward(net, X)
+    report = analyze(net, X, fwd=fwd, show_progress=False)
+    cert, _ = local_certificate(net, X, report, fwd)
+    out["generate_s"] = time.perf_counter() - t
+    out["verdict"], out["reason"] = report.verdict, report.reason
+    out["never_active"] = len(report.never_active)
+    out["constancy"] = {r: sum(c.rule == r for c in report.constancy) for r in ("zero_input", "zero_outgoing", "never_active")}
+    t = time.perf_counter()
+    out["check"] = check_document(json.loads(json.dumps(cert)))
+    out["check_s"] = time.perf_counter() - t
+    if do_funcdim:
+        t = time.perf_counter()
+        fd = functional_dimension(net, X, show_progress=False, fwd=fwd)
+        out["funcdim_s"] = time.perf_counter() - t
+        out["rank"], out["rank_status"], out["upper_bound"] = fd.rank, fd.status, fd.upper_bound
+        out["funcdim_seconds"] = {k: round(v, 2) for k, v in fd.seconds.items()}
+    if do_svd:
+        ws, bs = net.to_numpy()
+        t = time.perf_counter()
+        Jf = jacobian_float(ws, bs, Xf)
+        out["float64_rank"] = int(np.linalg.matrix_rank(Jf))
+        out["float64_s"] = time.perf_counter() - t
+        del Jf
+        t = time.perf_counter()
+        J32 = jacobian_float([w.astype(np.float32) for w in ws], [b.astype(np.float32) for b in bs],
+                             Xf.astype(np.float32)).astype(np.float32)
+        out["float32_rank"] = int(np.linalg.matrix_rank(J32))
+        out["float32_s"] = time.perf_counter() - t
+    out["peak_rss_gib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    return out
+
+
+def write_markdown(results: list, path: str) -> None:
+    """The table of ``results`` (one dict per case, as :func:`run_case` returns, plus ``uptime_before``)."""
+    from common import machine
+
+    lines = ["### Trained ReLU MLPs on scikit-learn's digits (1,797 samples, 64 features, 10 logits)", "",
+             f"Machine: {machine()}. Shared by about 8 developers during the runs (load averages below): "
+             "wall-clock times are inflated several-fold. Single runs.", "",
+             "| hidden | d | d − h | J | verdict (reason) | generate s | check s | convert s | funcdim s "
+             "(J / elimination) | rank J (status, upper bound) | float64 SVD rank (s) | float32 rank (s) | peak RSS GiB | load |",
+             "|" + "---|" * 14]
+    for r in results:
+        fd = r.get("funcdim_seconds", {})
+        funcdim = (f"{r['funcdim_s']:.0f} ({fd.get('jacobian_mod_p', 0):.0f} / {fd.get('elimination', 0):.0f})"
+                   if "funcdim_s" in r else "not run")
+        rank = f"{r['rank']} ({r['rank_status']}, ≤ {r['upper_bound']})" if "rank" in r else "—"
+        f64 = f"{r['float64_rank']} ({r['float64_s']:.0f})" if "float64_rank" in r else "not run"
+        f32 = f"{r['float32_rank']} ({r['float32_s']:.0f})" if "float32_rank" in r else "not run"
+        load = r.get("uptime_before", "").split("load average:")[-1].strip()
+        lines.append(f"| {tuple(r['hidden'])} | {r['d']} | {r['d_minus_h']} | {r['J_shape']} | {r['verdict']} "
+                     f"({r['reason']}) | {r['generate_s']:.1f} | {r['check_s']:.1f} | {r['convert_s']:.2f} | {funcdim} | "
+                     f"{rank} | {f64} | {f32} | {r['peak_rss_gib']:.2f} | {load} |")
+    lines += ["", "generate = exact forward pass + directions of constancy (+ J mod p and elimination when "
+              "needed) + certificate; check = `check_document` recomputing the facts from theta and X; convert = "
+              "the fitted scikit-learn arrays to an exact Network (samples are integer pixels); funcdim = the exact "
+              "rank of all of J (J mod p, one float64-BLAS elimination, upper bounds). float64 SVD = "
+              "`np.linalg.matrix_rank` of the float64 J; float32 = the float32 J and `matrix_rank` in float32 "
+              "(default tolerance).", "",
+              "Findings. (32, 32): the float64 SVD rank (2,842) equals the certified lower bound; the float32 "
+              "pipeline's rank (2,249) is 593 below it, so it is wrong (rank J >= 2,842 is proved by a nonzero "
+              "minor). The exact funcdim (152 s) ran 4x faster than the float64 SVD (602 s) in the same process. "
+              "The structural upper bound (rescalings and exactly zero columns) does not meet the lower bound on "
+              "these networks, so the rank is reported as `lower_bound`, never as exact. Every verdict is "
+              "settled by a direction of constancy before any rank (three blank pixels; neurons off on every "
+              "image), in seconds, and checked in seconds. These runs predate the `always_active` rule, which "
+              "adds such directions (the verdicts are unchanged). The load average was 9-12 on 2 cores: "
+              "e.g. the (64, 64) case used 82 s of CPU for 529 s of wall clock, so wall times are about 5-6x "
+              "what an idle machine gives."]
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    results_json = os.path.join(os.path.dirname(__file__), "results", "digits.json")
+    if "--report" in sys.argv:
+        with open(results_json, encoding="utf-8") as fh:
+            write_markdown(json.load(fh), results_json.replace(".json", ".md"))
+        return
+    if "--case" in sys.argv:
+        hidden = tuple(int(v) for v in args[0].split(","))
+        print(json.dumps(run_case(hidden, "--no-funcdim" not in sys.argv, "--no-svd" not in sys.argv)))
+        return
+    cases = [tuple(int(v) for v in a.split(",")) for a in args] or CASES
+    flags = [f for f in sys.argv[1:] if f in ("--no-funcdim", "--no-svd")]
+    results = []
+    for hidden in cases:
+        uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+        proc = subprocess.run([sys.executable, __file__, ",".join(map(str, hidden)), "--case", *flags],
+                              capture_output=True, text=True)
+        if proc.returncode:
+            print(proc.stderr, file=sys.stderr)
+            continue
+        res = json.loads(proc.stdout.strip().splitlines()[-1])
+        res["uptime_before"] = uptime
+        results.append(res)
+        print(json.dumps(res), flush=True)
+    path = os.path.join(os.path.dirname(__file__), "results", "digits.json")
+    old = []
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as fh:
+            old = [r for r in json.load(fh) if r["hidden"] not in [x["hidden"] for x in results]]
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(old + results, fh, indent=1)
+    write_markdown(old + results, path.replace(".json", ".md"))
+
+
+if __name__ == "__main__":
+    main()
