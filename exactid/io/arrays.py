@@ -8,6 +8,7 @@ undecodable headers are one-line :class:`~exactid.errors.InputError`.
 from __future__ import annotations
 
 import os
+import tokenize
 import zipfile
 from pathlib import Path
 from typing import Iterable
@@ -21,8 +22,9 @@ from .limits import MAX_ARRAY_BYTES, MAX_NPZ_MEMBERS
 
 NPY_MAGIC = b"\x93NUMPY"
 ZIP_MAGIC = b"PK\x03\x04"
+# numpy reads .npy headers with ast/tokenize: a corrupt header raises their errors too
 _ERRORS = (OSError, ValueError, EOFError, TypeError, KeyError, zipfile.BadZipFile, zipfile.LargeZipFile,
-           NotImplementedError, OverflowError)
+           NotImplementedError, OverflowError, SyntaxError, tokenize.TokenError, MemoryError, RecursionError)
 
 
 def _kind(head: bytes) -> str:
