@@ -141,6 +141,11 @@ def test_npy_and_npz_containers(tmp_path):
         load_npz(tmp_path / "a.npy")
     with pytest.raises(InputError, match="missing member b"):
         load_npz(tmp_path / "z.npz", required=("a", "b"))
+    broken = bytearray(raw)
+    broken[raw.index(b"{")] = ord("(")  # an unbalanced header: numpy's tokenizer fails
+    (tmp_path / "b.npy").write_bytes(bytes(broken))
+    with pytest.raises(InputError, match="not a readable .npy"):
+        load_npy(tmp_path / "b.npy")
     (tmp_path / "bad.npz").write_bytes(b"PK\x03\x04" + b"\0" * 40)
     with pytest.raises(InputError, match="not a readable .npz"):
         load_npz(tmp_path / "bad.npz")

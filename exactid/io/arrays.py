@@ -22,9 +22,9 @@ from .limits import MAX_ARRAY_BYTES, MAX_NPZ_MEMBERS
 
 NPY_MAGIC = b"\x93NUMPY"
 ZIP_MAGIC = b"PK\x03\x04"
-# numpy parses .npy headers with ast.literal_eval: a corrupt header raises SyntaxError or TokenError
+# numpy reads .npy headers with ast/tokenize: a corrupt header raises their errors too
 _ERRORS = (OSError, ValueError, EOFError, TypeError, KeyError, zipfile.BadZipFile, zipfile.LargeZipFile,
-           NotImplementedError, OverflowError, SyntaxError, tokenize.TokenError, RecursionError)
+           NotImplementedError, OverflowError, SyntaxError, tokenize.TokenError, MemoryError, RecursionError)
 
 
 def _kind(head: bytes) -> str:
