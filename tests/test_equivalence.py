@@ -355,7 +355,10 @@ def test_layer_numbering_is_the_relu_one():
     assert [(r.layer, r.neurons, r.reason) for r in reasons] == [(2, (1,), "zero_outgoing"), (2, (1,), "zero_incoming")]
     assert net.widths[reasons[0].layer] == 3
     report = analyze(net, [[1, 2], [2, 1], [3, 5]])
-    assert (2, 1) in report.never_active  # neuron 1 of hidden layer 2 is the zero row: inactive everywhere
+    # neuron 1 of hidden layer 2 is the zero row: pre-activation exactly 0 (a kink) at every sample,
+    # and its zero outgoing weight is the direction of constancy found first
+    assert {(layer, neuron) for _, layer, neuron in report.kinks} == {(2, 1)}
+    assert (report.constancy[0].rule, report.constancy[0].layer, report.constancy[0].index) == ("zero_outgoing", 2, 1)
     swapped = apply_operations(net, [{"kind": "permute_neurons", "layer": 2, "permutation": [2, 1, 0]}])
     assert swapped.biases[1].nrows() == 3 and swapped.weights[2][0, 0] == 1
     with pytest.raises(InputError):

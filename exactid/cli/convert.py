@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from ..errors import InputError
 from ..networks.formats import WRITABLE_SUFFIXES, load_network, save_network
-from .common import add_json_flag, emit
+from .common import add_json_flag, add_output, emit
 
 
 def register(sub, groups) -> None:
-    p = sub.add_parser("convert", help="convert a network file (.json, .onnx, .npz, .pt) to .json, .onnx or .npz")
+    p = sub.add_parser("convert", help="convert a network file (.json, .onnx, .npz, .pt) to .json, .onnx or .npz",
+                       description="Convert a network between exactid JSON, ONNX, .npz and (read only) PyTorch "
+                                   "state_dict files, exactly: floats are read as the rationals they are, and a "
+                                   "network that the output format cannot hold exactly is refused, never rounded.")
     p.add_argument("net", metavar="NET", help="network file: .json[.gz], .onnx, .npz, .pt/.pth (docs/networks-formats.md)")
-    p.add_argument("-o", "--output", required=True, metavar="OUT",
-                   help="output file: .json, .json.gz (exact), .onnx or .npz (float64; refused unless exact)")
+    add_output(p, "OUT", "output file: .json, .json.gz (exact), .onnx or .npz (float64; refused unless exact)",
+               required=True)
     p.add_argument("--activation", default=None,
                    help="activation of a PyTorch state_dict that does not record it (e.g. relu)")
     p.add_argument("--leaky-relu-slope", default=None, metavar="P/Q",
@@ -26,17 +28,11 @@ def register(sub, groups) -> None:
 
 
 def check_output(path: str, source: str) -> None:
-    """Refuse a bad ``-o`` before any work: unknown ending, missing directory, or the input itself."""
+    """Refuse a bad ``-o`` before any work: an unknown ending or the input itself (the place itself is
+    checked when the arguments are parsed)."""
     if not path.lower().endswith(WRITABLE_SUFFIXES):
         raise InputError(f"-o {path}: the name must end in {', '.join(WRITABLE_SUFFIXES)}")
     target = Path(path)
-    if target.is_dir():
-        raise InputError(f"-o {path}: is a directory")
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise InputError(f"-o {path}: directory does not exist: {directory}")
-    if not os.access(directory, os.W_OK):
-        raise InputError(f"-o {path}: directory is not writable: {directory}")
     if target.exists() and Path(source).exists() and target.resolve() == Path(source).resolve():
         raise InputError(f"-o {path}: is the input file")
 
