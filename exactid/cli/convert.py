@@ -11,7 +11,9 @@ from .common import add_json_flag, emit
 
 
 def register(sub, groups) -> None:
-    p = sub.add_parser("convert", help="convert a network file (.json, .onnx, .npz, .pt) to .json, .onnx or .npz")
+    p = sub.add_parser("convert", help="convert a network file (.json, .onnx, .npz, .pt) to .json, .onnx or .npz",
+                       description="Read a network from .json, .onnx, .npz or a PyTorch file and write it as exact "
+                       "JSON, ONNX or .npz (float64, refused unless the weights are exactly representable).")
     p.add_argument("net", metavar="NET", help="network file: .json[.gz], .onnx, .npz, .pt/.pth (docs/networks-formats.md)")
     p.add_argument("-o", "--output", required=True, metavar="OUT",
                    help="output file: .json, .json.gz (exact), .onnx or .npz (float64; refused unless exact)")
