@@ -8,10 +8,13 @@ certified), ``.save(path)`` and the topic's numbers:
 - :func:`rank` -- certified exact rank over Q or Q(zeta_n);
 - :func:`two_layer` -- two-layer sparse factorization ``Z = X Y`` (sparsity family or fixed supports);
 - :func:`butterfly` -- butterfly factorization unique up to diagonal scalings;
+- :func:`kronecker` -- factorization into a Kronecker-sparse architecture (:func:`parse_architecture`,
+  :class:`Architecture`, :class:`Pattern`), unique up to the classes' ambiguity;
 - :func:`relu_local`, :func:`relu_box`, :func:`funcdim` -- ReLU network identifiability and
   the functional dimension;
 - :func:`equivalent`, :func:`symmetries` -- equivalence of networks, activation symmetries;
-- :func:`check` -- the independent checker.
+- :func:`check` -- the independent checker;
+- :func:`load_network`, :func:`save_network`, :func:`load_samples` -- network and sample files.
 
 Layers (lower layers never import higher ones): :mod:`exactid.domains` (exact fields),
 :mod:`exactid.linalg` (certified linear algebra), :mod:`exactid.supports`,
@@ -42,6 +45,7 @@ _EXPORTS = {
     "rank": "exactid.api.matrices",
     "two_layer": "exactid.api.matrices",
     "butterfly": "exactid.api.matrices",
+    "kronecker": "exactid.api.matrices",
     "relu_local": "exactid.api.networks",
     "relu_box": "exactid.api.networks",
     "funcdim": "exactid.api.networks",
@@ -49,6 +53,12 @@ _EXPORTS = {
     "symmetries": "exactid.api.networks",
     "check": "exactid.api.certificates",
     "Network": "exactid.networks.format",
+    "load_network": "exactid.networks.format",
+    "save_network": "exactid.networks.format",
+    "load_samples": "exactid.networks.format",
+    "Architecture": "exactid.factorization.kronecker",
+    "Pattern": "exactid.factorization.kronecker",
+    "parse_architecture": "exactid.factorization.kronecker",
     "Verdict": "exactid.results",
     "Result": "exactid.results",
     "ExactMatrix": "exactid.domains.matrix",

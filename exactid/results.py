@@ -166,6 +166,32 @@ class ButterflyResult(Result):
 
 
 @dataclass(repr=False)
+class KroneckerResult(Result):
+    """Factorization into a Kronecker-sparse (chainable) architecture along ``tree``.
+
+    ``architecture``: its name (``radix:2,3``, ``monarch:8x8``, ...); ``shape`` of the matrix;
+    ``ambiguity``: the architecture's unavoidable ambiguity in words (``identifiable`` only);
+    ``factors``: one compact ``(a, b, c, d)`` array per pattern (rationals, or integer exponents
+    of ``zeta_conductor`` for ``encoding == 'exponents'``); empty unless identifiable.
+    ``details`` (the library result) holds the witness of ``no_factorization`` and the second
+    factorization of ``not_identifiable``.
+    """
+
+    architecture: str = ""
+    shape: tuple = ()
+    tree: Any = None
+    ambiguity: Optional[str] = None
+    encoding: str = ""
+    conductor: Optional[int] = None
+    factors: list = field(default_factory=list)
+
+    def numbers(self) -> dict:
+        out = super().numbers()
+        out.pop("factors")
+        return out
+
+
+@dataclass(repr=False)
 class ReluLocalResult(Result):
     """Local identifiability of a ReLU network from samples (conditions C_S / C_N).
 
@@ -263,5 +289,5 @@ class CheckResult(Result):
         return out
 
 
-__all__ = ["Verdict", "Result", "RankResult", "TwoLayerResult", "ButterflyResult", "ReluLocalResult",
-           "ReluBoxResult", "FuncdimResult", "EquivalenceResult", "SymmetriesResult", "CheckResult"]
+__all__ = ["Verdict", "Result", "RankResult", "TwoLayerResult", "ButterflyResult", "KroneckerResult",
+           "ReluLocalResult", "ReluBoxResult", "FuncdimResult", "EquivalenceResult", "SymmetriesResult", "CheckResult"]

@@ -35,7 +35,8 @@ from hypothesis import strategies as st
 from exactid.cli.main import build_parser, main
 
 LONG = bool(os.environ.get("EXACTID_FUZZ_LONG"))
-COMMANDS = ["rank", "certify-butterfly", "factor-butterfly", "crossval-butterfly", "certify-two-layer",
+COMMANDS = ["rank", "certify-butterfly", "factor-butterfly", "crossval-butterfly", "describe-architecture",
+            "certify-kronecker", "factor-kronecker", "crossval-kronecker", "certify-two-layer",
             "draw-two-layer", "certify-relu", "certify-relu-box", "funcdim", "recover", "equiv", "symmetries",
             "check", "bundle", "random-argv"]
 PER_COMMAND = int(os.environ.get("EXACTID_FUZZ_EXAMPLES", "700" if LONG else "20"))
@@ -239,6 +240,29 @@ def factors_npz(draw) -> bytes:
     return draw(corrupt(data))
 
 
+@st.composite
+def kronecker_npz(draw) -> bytes:
+    from exactid.factorization.kronecker.floating import factor_float, npz_bytes as kronecker_npz_bytes
+
+    arch = draw(st.sampled_from(["radix:2,3", "radix:2^2", "monarch:2x2"]))
+    n = 6 if arch == "radix:2,3" else 4
+    matrix = np.exp(-2j * np.pi * np.outer(np.arange(n), np.arange(n)) / n)
+    if draw(st.booleans()):
+        data = kronecker_npz_bytes(factor_float(matrix, arch, "right", perm="digit-reversal"))
+    else:
+        data = npz_bytes(format=np.array("exactid-kronecker"), version=np.array(draw(st.integers(0, 2))),
+                         architecture=np.array(draw(st.sampled_from(['{"patterns": [[1, 2, 2, 1]]}', "{", "[]",
+                                                                     '{"patterns": [[0, 2, 2, 1]]}']))),
+                         tree=np.array(draw(st.sampled_from(["1", "[1, 2]", "[" * 500 + "]" * 500]))),
+                         relative_error=np.array(0.0), factor_1=np.zeros((1, 2, 2, draw(st.integers(1, 3)))))
+    return draw(corrupt(data))
+
+
+architectures = st.one_of(st.sampled_from(["radix:2,3", "radix:3,2", "radix:2^2", "monarch:2x2", "butterfly:4",
+                                           "butterfly:8", "1,4,2,1;1,2,2,1;1,2,4,1", "1,2,2,1", "butterfly:3",
+                                           "radix:1,2", "monarch:0x2", "radix:2^60", "butterfly:1099511627776",
+                                           "monarch:99999x99999", "1,2,3", "a,b,c,d", "1,2,2,1;;", "", "x" * 5000]),
+                          st.text(max_size=20))
 ints = st.one_of(st.integers(-3, 10), st.sampled_from(["0", "-1", "1e3", "nan", "", "x", "99999999999999999999",
                                                       "65536", "40000", "2048", "4", "8", "16"]))
 floats = st.one_of(st.floats(-5, 5, allow_nan=False).map(repr), st.sampled_from(["nan", "inf", "-inf", "0", "-1",
@@ -301,6 +325,29 @@ def invocation(draw, command: str):
         argv += ["--matrix", draw(st.sampled_from(["dft", "hadamard", "x"])), "--n", str(draw(st.one_of(
             st.sampled_from([2, 4, 8]), ints)))]
         argv += draw(opt("--tol", floats))
+        return argv + json_flag, files, None
+    if command == "describe-architecture":
+        return ["describe-architecture", draw(architectures)] + draw(opt("--tree", trees)) + json_flag, files, None
+    if command == "certify-kronecker":
+        argv = ["certify", "kronecker"] + draw(opt("--arch", architectures))
+        if draw(st.booleans()):
+            argv += draw(opt("--matrix", st.sampled_from(["dft", "random", "bogus"]))) + draw(opt("--seed", ints))
+        else:
+            files["in.json"] = draw(corrupt(encode(draw(matrix_json()))))
+            argv += ["--input", draw(st.sampled_from(["in.json", "in.json", "missing.json"]))]
+        argv += draw(opt("--tree", trees))
+        return with_output((argv + json_flag, files), draw(outputs))
+    if command == "factor-kronecker":
+        files["in.npy"] = draw(npy_file())
+        argv = ["factor", "kronecker-sparse", "in.npy"] + draw(opt("--arch", architectures))
+        argv += draw(opt("--perm", st.sampled_from(["identity", "digit-reversal", "bitrev"]))) + draw(opt("--tree", trees))
+        out = draw(st.sampled_from(["out.npz", "out.npz", "-", "", ".", "missing/o.npz", "fifo"]))
+        created = out if out == "out.npz" else None
+        return argv + ["-o", out] + json_flag, files, created
+    if command == "crossval-kronecker":
+        files["f.npz"] = draw(kronecker_npz())
+        argv = ["crossval", "kronecker", draw(st.sampled_from(["f.npz", "f.npz", "missing.npz"]))]
+        argv += draw(opt("--matrix", st.sampled_from(["dft", "dft", "x"]))) + draw(opt("--tol", floats))
         return argv + json_flag, files, None
     if command in ("certify-two-layer", "draw-two-layer"):
         verb = command.split("-")[0]
@@ -371,7 +418,8 @@ def invocation(draw, command: str):
     vocabulary = ["rank", "certify", "butterfly", "two-layer", "relu", "relu-box", "factor", "crossval", "draw",
                   "funcdim", "recover", "equiv", "symmetries", "check", "--matrix", "dft", "--n", "8", "-o",
                   "-", "--json", "--tree", "[[", "--perm", "--seed", "-1", "--x", "in.json", "--demo", "--arch",
-                  "2,2,1", "--help", "--version", "", "\x00", "é", "--tol", "nan"]
+                  "2,2,1", "--help", "--version", "", "\x00", "é", "--tol", "nan", "kronecker", "kronecker-sparse",
+                  "describe-architecture", "radix:2,3", "--input"]
     files["in.json"] = encode([[1, 2], [3, 4]])
     argv = draw(st.lists(st.sampled_from(vocabulary), max_size=8))
     target = argv[argv.index("-o") + 1] if "-o" in argv[:-1] else None

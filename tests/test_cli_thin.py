@@ -7,7 +7,8 @@ import exactid.cli
 
 CLI = Path(exactid.cli.__file__).parent
 # Modules that decide or certify: the command line reaches them only through exactid.api.
-DECISION_MODULES = ("certify.rank", "certify.twolayer", "certify.butterfly", "certify.relu", "certify.equivalence",
+DECISION_MODULES = ("certify.rank", "certify.twolayer", "certify.butterfly", "certify.kronecker", "certify.relu",
+                    "certify.equivalence", "factorization.kronecker.exact", "factorization.kronecker.modular",
                     "factorization.twolayer", "factorization.fixed", "factorization.butterfly",
                     "networks.local_identifiability", "networks.shallow", "networks.equivalence",
                     "networks.symmetries", "checker")

@@ -1,4 +1,4 @@
-"""``exactid.rank``, ``exactid.two_layer`` and ``exactid.butterfly``."""
+"""``exactid.rank``, ``exactid.two_layer``, ``exactid.butterfly`` and ``exactid.kronecker``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 
 from ..domains.arrays import FieldLike, exact_matrix
 from ..errors import InputError
-from ..results import ButterflyResult, RankResult, TwoLayerResult, Verdict
+from ..results import ButterflyResult, KroneckerResult, RankResult, TwoLayerResult, Verdict
 from ..supports import SparsityFamily, family_of_factors, support_of, tight_family
 
 FamilyLike = Union[SparsityFamily, Mapping[str, Any], Sequence[int], None]
@@ -259,4 +259,72 @@ def butterfly(M: Any, n: Optional[int] = None, perm: Any = None, tree: Any = Non
     return ButterflyResult(verdict, reason, cert, result, n=result.N, tree=result.tree.to_json(),
                            encoding=result.encoding,
                            conductor=result.conductor if result.encoding == "roots_of_unity" else None,
+                           factors=list(result.factors) if verdict == Verdict.IDENTIFIABLE else [])
+
+
+def kronecker(M: Any, arch: Any, tree: Any = None, seed: int = 0) -> KroneckerResult:
+    """Exact factorization into a Kronecker-sparse architecture, certified.
+
+    Parameters
+    ----------
+    M : array-like, ExactMatrix, or "dft" | "random"
+        An explicit rational matrix of the architecture's shape, or a named matrix: ``dft``
+        (the DFT with the digit reversal of a mixed-radix butterfly's radices) or ``random``
+        (a product of random rational factors with full support, drawn with ``seed``).
+    arch : Architecture or str
+        ``butterfly:N``, ``radix:K^L``, ``radix:r1,r2,...``, ``monarch:PxQ`` or explicit
+        patterns ``a,b,c,d;a,b,c,d;...`` (see :func:`exactid.parse_architecture`).
+    tree : None, "balanced", "left", "right" or a nested list such as ``[[1, 2], 3]``
+        The tree of splits (default balanced).
+    seed : int
+        Seed of ``M = "random"``; unused for the other matrices.
+
+    Returns
+    -------
+    KroneckerResult
+        ``identifiable`` (unique up to the classes' ambiguity, given in ``ambiguity``;
+        ``factors`` in compact layout), ``no_factorization`` (an entry outside the product
+        pattern, or a class block of too high rank), ``not_identifiable`` (a second
+        factorization with other zeros) -- each certified -- or ``undecided``.
+
+    Examples
+    --------
+    >>> import numpy as np, exactid
+    >>> res = exactid.kronecker("dft", "radix:2,3")
+    >>> res.verdict, res.architecture, res.shape, [f.shape for f in res.factors]
+    (<Verdict.IDENTIFIABLE: 'identifiable'>, 'radix:2,3', (6, 6), [(1, 2, 2, 3), (2, 3, 3, 1)])
+    >>> exactid.check(res.certificate).verdict
+    <Verdict.VALID: 'valid'>
+    >>> M = np.array([[1, 2, 0, 0], [0, 1, 2, 0], [1, 0, 1, 0], [0, 0, 0, 1]])
+    >>> exactid.kronecker(M, "butterfly:4").verdict
+    <Verdict.NO_FACTORIZATION: 'no_factorization'>
+    """
+    from ..certify.kronecker import certify_matrix, certify_named, verdict_of
+    from ..factorization.kronecker import Architecture, parse_architecture
+
+    if isinstance(arch, str):
+        arch = parse_architecture(arch)
+    elif not isinstance(arch, Architecture):
+        raise InputError(f"arch must be an Architecture or its text (such as 'monarch:8x8'), got {type(arch).__name__}")
+    tree = "balanced" if tree is None else tree
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError(f"seed must be a non-negative integer, got {seed!r}")
+    if isinstance(M, str):
+        cert, result = certify_named(M, arch, tree, int(seed))
+    else:
+        cert, result = certify_matrix(exact_matrix(M, None, "matrix"), arch, tree)
+    verdict = Verdict(verdict_of(result, cert))
+    ambiguity = result.ambiguity() if verdict == Verdict.IDENTIFIABLE else None
+    if verdict == Verdict.IDENTIFIABLE:
+        reason = f"the factorization is unique up to {ambiguity}"
+    elif verdict == Verdict.NO_FACTORIZATION:
+        w = result.witness
+        reason = f"{result.reason} (rows {w.rows}, cols {w.cols})"
+    elif verdict == Verdict.NOT_IDENTIFIABLE:
+        reason = f"{result.reason}; a second factorization changes row {result.changed[1]} of X_{result.changed[0]}"
+    else:
+        reason = result.reason
+    return KroneckerResult(verdict, reason, cert, result, architecture=arch.name, shape=tuple(arch.shape),
+                           tree=result.tree.to_json(), ambiguity=ambiguity, encoding=result.encoding,
+                           conductor=result.conductor if result.encoding == "exponents" else None,
                            factors=list(result.factors) if verdict == Verdict.IDENTIFIABLE else [])

@@ -31,7 +31,7 @@ import numpy as np
 from ..domains.matrix import ExactMatrix
 from ..errors import InputError
 from ..factorization.butterfly import Tree
-from ..factorization.kronecker.architecture import Architecture, mixed_radix, parse_architecture
+from ..factorization.kronecker.architecture import Architecture, mixed_radix, parse_architecture, radices_of
 from ..factorization.kronecker.exact import (
     KroneckerResult,
     digit_reversal,
@@ -44,14 +44,6 @@ from .common import encode_matrix, envelope
 
 MATRICES = ("dft", "random")
 _FMPQ = np.frompyfunc(flint.fmpq, 2, 1)
-
-
-def radices_of(arch: Architecture) -> list[int]:
-    """The radices of a square mixed-radix butterfly (``InputError`` for other architectures)."""
-    rs = [p.b for p in arch.patterns]
-    if any(r < 2 for r in rs) or mixed_radix(rs) != arch:
-        raise InputError(f"the DFT needs a mixed-radix butterfly architecture (radix:K^L or radix:r1,r2,...), got {arch.name}")
-    return rs
 
 
 def _rational(values: np.ndarray) -> list:

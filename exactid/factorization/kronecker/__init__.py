@@ -10,8 +10,9 @@ from .architecture import (
     monarch,
     pair_product,
     parse_architecture,
+    radices_of,
     radix,
 )
 
 __all__ = ["Architecture", "NodeInfo", "Pattern", "butterfly", "deformable", "mixed_radix", "monarch",
-           "pair_product", "parse_architecture", "radix"]
+           "pair_product", "parse_architecture", "radices_of", "radix"]

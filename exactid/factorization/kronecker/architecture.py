@@ -278,6 +278,18 @@ def mixed_radix(radices: Sequence[int]) -> Architecture:
     return Architecture(pats, name)
 
 
+def radices_of(arch: Architecture) -> list[int]:
+    """The radices of a square mixed-radix butterfly (``InputError`` for other architectures).
+
+    >>> radices_of(mixed_radix([3, 2, 2]))
+    [3, 2, 2]
+    """
+    rs = [p.b for p in arch.patterns]
+    if any(r < 2 for r in rs) or mixed_radix(rs) != arch:
+        raise InputError(f"the DFT needs a mixed-radix butterfly architecture (radix:K^L or radix:r1,r2,...), got {arch.name}")
+    return rs
+
+
 def radix(k: int, L: int) -> Architecture:
     """Radix-``k`` butterfly of size ``k^L``."""
     if k < 2 or L < 1:

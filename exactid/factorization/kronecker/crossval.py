@@ -67,3 +67,40 @@ def compare(factors: Sequence[np.ndarray], reference: Sequence[np.ndarray], arch
     worst = max(devs)
     return {"verdict": "equivalent" if worst <= tol else "not_equivalent", "max_deviation": worst,
             "level_deviations": devs, "tolerance": tol}
+
+
+MATRICES = ("dft",)
+
+
+def exact_reference(matrix: str, arch: Architecture) -> list[np.ndarray]:
+    """The exact factors of ``matrix`` in ``arch`` as complex arrays (compact layout).
+
+    ``dft``: the DFT with the digit reversal of the (mixed-radix) architecture's radices,
+    factorized exactly over the roots of unity on the balanced tree.
+    """
+    from .architecture import radices_of
+    from .exact import digit_reversal, factor_roots_of_unity
+
+    if matrix not in MATRICES:
+        raise InputError(f"unknown matrix {matrix!r} (use dft)")
+    n = arch.shape[0]
+    perm = digit_reversal(radices_of(arch))
+    j = np.arange(n, dtype=np.int64)
+    exact = factor_roots_of_unity((-(j[:, None] * perm[None, :])) % n, n, arch, "balanced")
+    return [np.exp(2j * np.pi * f / n) for f in exact.factors]
+
+
+def crossval_npz(path: str, matrix: str = "dft", tol: float = 1e-8) -> dict:
+    """Compare the factors of a ``.npz`` written by ``exactid factor kronecker-sparse`` (a mixed-radix
+    architecture, ``--perm digit-reversal``) with the exact factors of ``matrix``.
+
+    Returns the :func:`compare` report plus ``n``, the size of the matrix.
+    """
+    from .floating import load_npz
+
+    if not (isinstance(tol, (int, float)) and np.isfinite(tol) and tol >= 0):
+        raise InputError(f"the tolerance must be a finite number >= 0, got {tol!r}")
+    res = load_npz(path)
+    report = compare(res.factors, exact_reference(matrix, res.arch), res.arch, float(tol))
+    report["n"] = res.arch.shape[0]
+    return report

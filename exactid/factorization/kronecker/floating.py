@@ -29,8 +29,8 @@ Examples
 
 from __future__ import annotations
 
+import io
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from math import sqrt
@@ -42,7 +42,8 @@ from ...errors import InputError
 from ...progress import progress
 from ...resources import ensure_fits
 from ..butterfly import Tree
-from .architecture import Architecture, pair_product, parse_architecture
+from .architecture import Architecture, pair_product, parse_architecture, radices_of
+from .exact import digit_reversal
 from .layout import Split, from_dense, to_dense
 
 NPZ_FORMAT = "exactid-kronecker"
@@ -185,8 +186,11 @@ def _top_vector(blocks: np.ndarray) -> np.ndarray:
     return unit[:, :, None]
 
 
+PERMS = ("identity", "digit-reversal")
+
+
 def factor_float(matrix: np.ndarray, arch: Union[str, Architecture], tree: Union[str, Tree, Any] = "right",
-                 compute_error: bool = True) -> FloatKronecker:
+                 compute_error: bool = True, perm: str = "identity") -> FloatKronecker:
     """Hierarchical factorization of a real or complex matrix into ``arch`` (orthonormal left parts).
 
     Parameters
@@ -196,17 +200,24 @@ def factor_float(matrix: np.ndarray, arch: Union[str, Architecture], tree: Union
     arch : Architecture or its command-line text (``monarch:16x16``, ``butterfly:1024``, …)
     tree : the tree of splits; the default ``"right"`` is the one the error bound covers.
     compute_error : also recompute the relative error from the product (one more pass).
+    perm : "identity" or "digit-reversal"
+        Factor ``matrix[:, P]``, ``P`` the digit reversal of a mixed-radix architecture's radices
+        (so that the DFT becomes a product of butterfly factors).
     """
     start = time.perf_counter()
     arch = parse_architecture(arch) if isinstance(arch, str) else arch
     A = np.asarray(matrix)
     if A.ndim != 2 or A.shape != arch.shape:
         raise InputError(f"the matrix has shape {A.shape}, the architecture {arch.shape}")
+    if perm not in PERMS:
+        raise InputError(f"perm must be identity or digit-reversal, got {perm!r}")
     if A.dtype.kind not in "fciu":
         raise InputError(f"unsupported dtype {A.dtype}")
     dtype = np.complex128 if A.dtype.kind == "c" else np.float64
     ensure_fits(3 * A.size * np.dtype(dtype).itemsize + (64 << 20), "the float Kronecker-sparse factorization")
     A = A.astype(dtype, copy=False)
+    if perm == "digit-reversal":
+        A = A[:, digit_reversal(radices_of(arch))]
     if not np.isfinite(A).all():
         raise InputError("the matrix has NaN or infinite entries")
     tree_obj = arch.tree(tree)
@@ -249,18 +260,25 @@ def factor_float(matrix: np.ndarray, arch: Union[str, Architecture], tree: Union
     return result
 
 
-def save_npz(path: str, result: FloatKronecker) -> None:
-    """``format``, ``version``, ``architecture`` and ``tree`` (JSON text), ``factor_1..factor_L``
-    (compact arrays of shape ``(a, b, c, d)``), ``relative_error``, ``step_errors``, ``constant``."""
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.tmp{os.getpid()}.npz")
+def npz_bytes(result: FloatKronecker) -> bytes:
+    """The bytes of the ``.npz`` archive: ``format``, ``version``, ``architecture`` and ``tree``
+    (JSON text), ``factor_1..factor_L`` (compact arrays of shape ``(a, b, c, d)``),
+    ``relative_error``, ``step_errors``, ``norm``, ``constant`` (NaN when no bound is proved)."""
+    buffer = io.BytesIO()
     arrays = {f"factor_{l}": f for l, f in enumerate(result.factors, start=1)}
-    np.savez(tmp, format=np.array(NPZ_FORMAT), version=np.array(1),
+    np.savez(buffer, format=np.array(NPZ_FORMAT), version=np.array(1),
              architecture=np.array(json.dumps(result.arch.to_json())), tree=np.array(json.dumps(result.tree.to_json())),
              relative_error=np.array(result.relative_error), step_errors=np.array(result.step_errors),
              norm=np.array(result.norm), constant=np.array(np.nan if result.constant is None else result.constant),
              **arrays)
-    os.replace(tmp, path)
+    return buffer.getvalue()
+
+
+def save_npz(path: str, result: FloatKronecker) -> None:
+    """Write :func:`npz_bytes` atomically (a temporary file and a rename; none is left on failure)."""
+    from ...io.files import atomic_write_bytes
+
+    atomic_write_bytes(path, npz_bytes(result))
 
 
 def load_npz(path: str) -> FloatKronecker:
