@@ -15,6 +15,21 @@ class _Silent:
         pass
 
 
+def silent(*_args) -> "silent_bar":
+    """A bar that draws nothing, usable where a ``progress``-like factory is expected."""
+    return silent_bar()
+
+
+class silent_bar(_Silent):
+    """A context manager with ``update(n)`` that draws nothing."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
 @contextmanager
 def progress(total: Optional[int], desc: str, enabled: Optional[bool] = None) -> Iterator[object]:
     """Yield an object with ``update(n)``; draws a bar only on an interactive stderr."""

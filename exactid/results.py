@@ -21,7 +21,7 @@ import os
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, ClassVar, Optional
 
 from .errors import InputError
 
@@ -71,9 +71,12 @@ class Result:
     def __post_init__(self) -> None:
         self.verdict = Verdict(self.verdict)
 
+    #: fields holding the factorization itself rather than numbers, left out of ``numbers()``
+    data_fields: ClassVar[tuple[str, ...]] = ()
+
     def numbers(self) -> dict:
-        """The topic's numbers (every field but verdict, reason, certificate and details)."""
-        skip = {"verdict", "reason", "certificate", "details"}
+        """The topic's numbers (every field but verdict, reason, certificate, details and data)."""
+        skip = {"verdict", "reason", "certificate", "details", *self.data_fields}
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
 
     def to_dict(self) -> dict:
@@ -138,11 +141,7 @@ class TwoLayerResult(Result):
     factors: tuple = ()
     supports: tuple = ()
 
-    def numbers(self) -> dict:
-        out = super().numbers()
-        out.pop("factors")
-        out.pop("supports")
-        return out
+    data_fields = ("factors", "supports")
 
 
 @dataclass(repr=False)
@@ -159,10 +158,7 @@ class ButterflyResult(Result):
     conductor: Optional[int] = None
     factors: list = field(default_factory=list)
 
-    def numbers(self) -> dict:
-        out = super().numbers()
-        out.pop("factors")
-        return out
+    data_fields = ("factors",)
 
 
 @dataclass(repr=False)
@@ -185,10 +181,7 @@ class KroneckerResult(Result):
     conductor: Optional[int] = None
     factors: list = field(default_factory=list)
 
-    def numbers(self) -> dict:
-        out = super().numbers()
-        out.pop("factors")
-        return out
+    data_fields = ("factors",)
 
 
 @dataclass(repr=False)

@@ -19,6 +19,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
+from ..progress import silent
 from .baseline import train_adam, train_lm_multistart
 from .compare import compare
 from .hessians import CountingOracle
@@ -81,7 +82,7 @@ def run_baselines(true: FloatNetwork, settings: DemoSettings, samples: int, quer
     rng = np.random.default_rng(settings.seed + 999)
     X = sample_ball(samples, widths[0], 1.0, rng)
     Y = true(X)
-    bar = progress or (lambda desc, total: _NullBar())
+    bar = progress or silent
     grid = []
     with bar("baseline (Adam grid)", len(settings.baseline_epochs) * len(settings.baseline_rates)) as b:
         for epochs in settings.baseline_epochs:
@@ -118,17 +119,6 @@ def run_baselines(true: FloatNetwork, settings: DemoSettings, samples: int, quer
                                            samples=int(query_points.shape[0]),
                                            seconds=round(time.perf_counter() - t, 3))
     return out
-
-
-class _NullBar:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-    def update(self, n: int = 1) -> None:
-        pass
 
 
 def stage_report(true: FloatNetwork, result: RecoveryResult, tests: int, seed: int) -> list:

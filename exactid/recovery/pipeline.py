@@ -21,6 +21,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from ..errors import ExactidError, InputError
+from ..progress import silent_bar
 from .assemble import Assignment, assign_layers, initial_network
 from .far_field import FirstLayerEstimate, probe_first_layer
 from .deeper import DeeperFit, fit_deeper_layers, relative_rmse
@@ -195,10 +196,8 @@ def recover(f: Callable[[np.ndarray], np.ndarray], widths: Sequence[int], activa
     rng = np.random.default_rng(cfg.seed)
     oracle = CountingOracle(f)
     seconds: dict = {}
-    nullbar = _null_progress
-
     def phase(name: str, total: int):
-        return progress(name, total) if progress is not None else nullbar()
+        return progress(name, total) if progress is not None else silent_bar()
 
     t0 = time.perf_counter()
     method = cfg.method if cfg.method != "auto" else ("joint" if len(hidden) == 1 else "layered")
@@ -356,17 +355,6 @@ def _hessians_with_bar(oracle: CountingOracle, points: np.ndarray, step: float, 
         queries += sample.queries
         bar.update(sample.points.shape[0])
     return HessianSample(points, np.concatenate(parts), step, queries, np.concatenate(grads))
-
-
-class _null_progress:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-    def update(self, n: int = 1) -> None:
-        pass
 
 
 __all__ = ["RecoveryConfig", "RecoveryResult", "recover", "queries_per_hessian"]
