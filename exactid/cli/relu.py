@@ -135,9 +135,6 @@ def run_funcdim(args) -> int:
              "", "| rank J | networks | fraction |", "|---|---|---|"]
     for rank, count in sorted(out["distribution"].items()):
         lines.append(f"| {rank if rank != 'None' else 'skipped (kink)'} | {count} | {count / args.seeds:.2f} |")
-    runs = out["runs"]
-    verdict = "exact" if all(r["exact"] for r in runs) else "lower_bound" if all(r["rank"] is not None for r in runs) \
-        else "undecided"
-    payload = {"verdict": verdict, "conversion": conversion, **out}
+    payload = {"conversion": conversion, **out}
     emit(args, payload, "\n".join(lines))
     return 0

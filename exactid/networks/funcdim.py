@@ -180,5 +180,8 @@ def funcdim_distribution(widths: Sequence[int], n: int, seeds: int, scale: float
     ranks = Counter(str(r["rank"]) if r["exact"] or r["rank"] is None else f">= {r['rank']}" for r in runs)
     d = sum(widths[l + 1] * (widths[l] + 1) for l in range(len(widths) - 1))
     h = sum(widths[1:-1])
-    return {"arch": list(widths), "d": d, "h": h, "d_minus_h": d - h, "samples": n,
+    # exact when every rank is; lower_bound when some are only bounded below; undecided with a kink
+    verdict = "exact" if all(r["exact"] for r in runs) else \
+        "lower_bound" if all(r["rank"] is not None for r in runs) else "undecided"
+    return {"verdict": verdict, "arch": list(widths), "d": d, "h": h, "d_minus_h": d - h, "samples": n,
             "distribution": dict(ranks), "runs": runs}
