@@ -1,7 +1,7 @@
 """Exact directions of constancy of theta -> f_theta(X) outside the rescaling orbit.
 
 If moving one parameter c leaves f_theta(X) unchanged (for all small moves) and the
-coordinate vector e_c is not tangent to the rescaling orbit of theta, then theta + t e_c, for small t != 0,
+basis vector e_c is not tangent to the rescaling orbit of theta, then theta + t e_c, for small t != 0,
 has the same outputs on X and is not a positive rescaling of theta: theta is **not locally
 identifiable** from X, whatever the rank of J.  Three instances are recognized:
 

@@ -185,7 +185,9 @@ def analyze(net: Network, X: Any, prime: Optional[int] = None, show_progress: Op
     columns = None if free is None else np.flatnonzero(free)
     d, h, k, n = net.num_parameters if free is None else len(columns), net.num_hidden, net.widths[-1], fwd.n
     report = LocalReport("undecided", "", d, h, n, k, activation=net.activation)
-    report.never_active, report.always_active, report.kinks = fwd.never_positive(), fwd.always_positive(), fwd.kinks
+    report.always_active, report.kinks = fwd.always_positive(), fwd.kinks
+    # diagnostic: off (z <= 0) at every sample; the never_active rule itself needs z < 0
+    report.never_active = [(l, int(i)) for l, s in enumerate(fwd.signs, start=1) for i in np.flatnonzero((s <= 0).all(axis=0))]
     timings["forward"] = time.perf_counter() - t
     report.seconds = timings
 
