@@ -50,11 +50,10 @@ import numpy as np
 from ...domains import QQ
 from ...domains.matrix import ExactMatrix
 from ...errors import InputError
-from ...progress import progress
 from ...resources import ensure_fits
 from ..butterfly import Tree
 from .architecture import Architecture, NodeInfo, Pattern, pair_product
-from .layout import Split, from_dense, to_dense
+from .layout import Split, from_dense, to_dense, walk_tree
 
 _SMALL = 1 << 31  # entries below this multiply in int64 without overflow
 _FMPQ = np.frompyfunc(lambda p, q: flint.fmpq(int(p), int(q)), 2, 1)
@@ -230,36 +229,27 @@ def _inner_vector(sp: Split, per_class: np.ndarray) -> np.ndarray:
 
 def _run(root: np.ndarray, arch: Architecture, tree: Tree, nodes: list, encoding: str, conductor: int):
     """Factor ``root`` (compact on the product pattern); returns (factors, mids, zeros)."""
-    by_span = {(nd.p, nd.q): nd for nd in nodes}
-    factors: list = [None] * arch.L
     mids: dict = {}
     zeros: list = []
-    with progress(len(nodes), f"kronecker {arch.name}") as bar:
-        stack = [(tree, root)]
-        while stack:
-            node, values = stack.pop()
-            if node.is_leaf:
-                factors[node.p - 1] = values
-                continue
-            info = by_span[(node.p, node.q)]
-            sp = Split(info.left, info.right)
-            blocks = sp.blocks(values)
-            if encoding == "exponents":
-                lefts, rights, dens, zero = rank_one_exponents(blocks, info, conductor)
-            elif info.rank == 1:
-                lefts, rights, dens, zero = rank_one_integers(blocks, info)
-            else:
-                lefts, rights, dens, zero = rank_r_integers(blocks, info, info.rank)
-            U, W = sp.parts(lefts, rights)
-            if dens is not None:
-                mids[info.l] = _inner_vector(sp, dens)
-            if zero.any():
-                zeros.append((info, [int(k) for k in np.nonzero(zero)[0]]))
-            if encoding != "exponents":
-                U, W = fit_integers(np.ascontiguousarray(U)), fit_integers(np.ascontiguousarray(W))
-            stack.append((node.right, np.ascontiguousarray(W)))
-            stack.append((node.left, np.ascontiguousarray(U)))
-            bar.update(1)
+
+    def split(info: NodeInfo, sp: Split, values: np.ndarray):
+        blocks = sp.blocks(values)
+        if encoding == "exponents":
+            lefts, rights, dens, zero = rank_one_exponents(blocks, info, conductor)
+        elif info.rank == 1:
+            lefts, rights, dens, zero = rank_one_integers(blocks, info)
+        else:
+            lefts, rights, dens, zero = rank_r_integers(blocks, info, info.rank)
+        U, W = sp.parts(lefts, rights)
+        if dens is not None:
+            mids[info.l] = _inner_vector(sp, dens)
+        if zero.any():
+            zeros.append((info, [int(k) for k in np.nonzero(zero)[0]]))
+        if encoding != "exponents":
+            U, W = fit_integers(np.ascontiguousarray(U)), fit_integers(np.ascontiguousarray(W))
+        return U, W
+
+    factors = walk_tree(tree, root, nodes, arch.L, f"kronecker {arch.name}", split)
     return factors, mids, zeros
 
 

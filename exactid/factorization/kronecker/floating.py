@@ -39,12 +39,11 @@ from typing import Any, Optional, Union
 import numpy as np
 
 from ...errors import InputError
-from ...progress import progress
 from ...resources import ensure_fits
 from ..butterfly import Tree
 from .architecture import Architecture, pair_product, parse_architecture, radices_of
 from .exact import digit_reversal
-from .layout import Split, from_dense, to_dense
+from .layout import Split, from_dense, to_dense, walk_tree
 
 NPZ_FORMAT = "exactid-kronecker"
 
@@ -226,26 +225,16 @@ def factor_float(matrix: np.ndarray, arch: Union[str, Architecture], tree: Union
     root = np.ascontiguousarray(from_dense(A, top))
     outside = A[~top.support()] if top.nnz < A.size else A[:0, 0]
     off = float(np.vdot(outside, outside).real)  # energy off the product pattern, summed directly
-    by_span = {(nd.p, nd.q): nd for nd in nodes}
-    factors: list = [None] * arch.L
     errors: dict = {}
     guards: dict = {}
-    with progress(len(nodes), f"kronecker (float) {arch.name}") as bar:
-        stack = [(tree_obj, root)]
-        while stack:
-            node, values = stack.pop()
-            if node.is_leaf:
-                factors[node.p - 1] = values
-                continue
-            nd = by_span[(node.p, node.q)]
-            sp = Split(nd.left, nd.right)
-            lefts, rights, lost, allowance = _truncated(sp.blocks(values), nd.rank)
-            errors[nd.l] = float(lost.sum())
-            guards[nd.l] = float(allowance.sum())
-            U, W = sp.parts(lefts, rights)
-            stack.append((node.right, np.ascontiguousarray(W)))
-            stack.append((node.left, np.ascontiguousarray(U)))
-            bar.update(1)
+
+    def split(info, sp: Split, values: np.ndarray):
+        lefts, rights, lost, allowance = _truncated(sp.blocks(values), info.rank)
+        errors[info.l] = float(lost.sum())
+        guards[info.l] = float(allowance.sum())
+        return sp.parts(lefts, rights)
+
+    factors = walk_tree(tree_obj, root, nodes, arch.L, f"kronecker (float) {arch.name}", split)
     step = [sqrt(errors[l] + (off if l == nodes[0].l else 0.0)) for l in sorted(errors)] if nodes else [sqrt(off)]
     safe = [sqrt(max(errors[l] - guards[l], 0.0) + (off if l == nodes[0].l else 0.0)) for l in sorted(errors)]
     constant, why = bound_constant(arch, tree_obj)

@@ -115,3 +115,27 @@ class Split:
             prod = np.matmul(lb, rb) if lb.dtype != object else np.array(
                 [x.dot(y) for x, y in zip(lb, rb)], dtype=object).reshape(len(lb), *self.block_shape)
         return self.from_blocks(prod)
+
+
+def walk_tree(tree: Any, root: np.ndarray, nodes: list, L: int, desc: str, split) -> list:
+    """Run the hierarchical algorithm: at each inner node of ``tree`` (its ``NodeInfo`` in
+    ``nodes``), ``split(info, sp, values)`` turns the node's compact values into the compact
+    left and right parts ``(U, W)``; returns the ``L`` leaf factors.  The exact and the float
+    algorithms differ only in ``split``."""
+    from ...progress import progress
+
+    by_span = {(nd.p, nd.q): nd for nd in nodes}
+    factors: list = [None] * L
+    with progress(len(nodes), desc) as bar:
+        stack = [(tree, root)]
+        while stack:
+            node, values = stack.pop()
+            if node.is_leaf:
+                factors[node.p - 1] = values
+                continue
+            info = by_span[(node.p, node.q)]
+            U, W = split(info, Split(info.left, info.right), values)
+            stack.append((node.right, np.ascontiguousarray(W)))
+            stack.append((node.left, np.ascontiguousarray(U)))
+            bar.update(1)
+    return factors
