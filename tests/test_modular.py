@@ -303,3 +303,18 @@ def test_refuses_before_allocating_when_memory_is_short(monkeypatch):
     with pytest.raises(ResourceError, match="elimination mod p of a 300x200 matrix needs about"):
         rank_profile(np.zeros((300, 200), dtype=np.int64), 7)
     assert rank_profile(np.eye(3, dtype=np.int64), 7).rank == 3  # small inputs still fit
+
+
+def test_overwrite_reduces_in_place_and_agrees_with_nmod_mat():
+    rng = np.random.default_rng(7)
+    p = modular.PRIME_MAX
+    for shape, rank in (((60, 40), 25), ((40, 70), 40), ((90, 90), 90)):
+        A = (rng.integers(0, p, size=(shape[0], rank)) @ rng.integers(0, 5, size=(rank, shape[1]))) % p
+        expected = flint.nmod_mat(A.tolist(), p).rank()
+        copy = A.astype(np.float64)
+        prof = modular.rank_profile(copy, p, overwrite=True)
+        assert prof.rank == expected == modular.rank_profile(A, p).rank
+        sub = flint.nmod_mat(A[np.ix_(prof.rows, prof.cols)].tolist(), p)
+        assert sub.rank() == prof.rank
+    with pytest.raises(InputError):
+        modular.rank_profile(np.array([[0.5, 1.0]]), 11, overwrite=True)

@@ -219,14 +219,28 @@ class _Field:
         return float(inv - self.p if inv > self.p // 2 else inv)
 
 
-def _to_residues(A, F: _Field, what: str = "matrix") -> np.ndarray:
-    """Residues of an integer array (or float64 array of integers) as float64, ``|r| <= F.bound``."""
+def _to_residues(A, F: _Field, what: str = "matrix", overwrite: bool = False) -> np.ndarray:
+    """Residues of an integer array (or float64 array of integers) as float64, ``|r| <= F.bound``.
+
+    With ``overwrite`` a C-contiguous float64 ``A`` is reduced in its own memory (checked and
+    reduced by blocks of rows), so a caller that no longer needs ``A`` saves a full copy."""
     if not isinstance(A, np.ndarray):
         raise InputError(f"{what}: expected a numpy array, got {type(A).__name__}")
     if A.ndim != 2:
         raise ShapeError(f"{what}: expected a 2-D array, got {A.ndim} dimensions")
-    ensure_fits(8 * A.size * 3 + 8 * A.size, f"an elimination mod p of a {A.shape[0]}x{A.shape[1]} matrix")
     p, kind = F.p, A.dtype.kind
+    if overwrite and A.dtype == np.float64 and A.flags.c_contiguous and A.flags.writeable:
+        ensure_fits(8 * A.size * 2, f"an elimination mod p of a {A.shape[0]}x{A.shape[1]} matrix")
+        step = max(1, (1 << 22) // max(1, A.shape[1]))
+        for i in range(0, A.shape[0], step):
+            block = A[i:i + step]
+            if not np.isfinite(block).all() or not (block == np.rint(block)).all():
+                raise InputError(f"{what}: a float array must hold integers only")
+            np.fmod(block, float(p), out=block)
+            block[block > p // 2] -= p
+            block[block < -(p // 2)] += p
+        return A
+    ensure_fits(8 * A.size * 3 + 8 * A.size, f"an elimination mod p of a {A.shape[0]}x{A.shape[1]} matrix")
     if kind == "b":
         return A.astype(np.float64)
     if kind in "iu" and A.size and int(A.max()) <= F.xmax and int(A.min()) >= -F.xmax:
@@ -413,7 +427,7 @@ def _eliminate(W: np.ndarray, F: _Field, desc: str) -> tuple[list[int], list[int
     return rows, cols
 
 
-def rank_profile(A: np.ndarray, p: int) -> RankProfile:
+def rank_profile(A: np.ndarray, p: int, overwrite: bool = False) -> RankProfile:
     """Rank of ``A`` modulo the prime ``p`` with its row and column rank profiles.
 
     Parameters
@@ -423,6 +437,9 @@ def rank_profile(A: np.ndarray, p: int) -> RankProfile:
         object arrays of Python integers are accepted).  Entries are reduced modulo p.
     p : int
         A prime with ``2 <= p <= PRIME_MAX``.
+    overwrite : bool
+        Allow the elimination to work in ``A``'s memory when ``A`` is a C-contiguous float64
+        array (``A`` is destroyed); saves one copy of the matrix.
 
     Returns
     -------
@@ -437,7 +454,7 @@ def rank_profile(A: np.ndarray, p: int) -> RankProfile:
     RankProfile(rank=2, rows=(1, 3), cols=(0, 1))
     """
     F = _Field(_check_prime(p))
-    rows, cols = _eliminate(_to_residues(A, F), F, "elimination mod p")
+    rows, cols = _eliminate(_to_residues(A, F, overwrite=overwrite), F, "elimination mod p")
     return RankProfile(len(rows), tuple(rows), tuple(sorted(cols)))
 
 

@@ -56,14 +56,16 @@ def _nmod_rank_profile(A: np.ndarray, p: int) -> RankProfile:
     return RankProfile(r, rows, cols)
 
 
-def rank_profile(A: np.ndarray, p: int, show_progress: Optional[bool] = None) -> RankProfile:
+def rank_profile(A: np.ndarray, p: int, show_progress: Optional[bool] = None, overwrite: bool = False) -> RankProfile:
     """Rank of ``A mod p`` (entries in [0, p)) with the rows and columns of a nonzero minor.
+
+    ``overwrite``: the elimination may work in ``A``'s memory (``A`` is destroyed).
 
     >>> rank_profile(np.array([[1, 2, 3], [2, 4, 6], [0, 0, 1]]), 101)
     RankProfile(rank=2, rows=[0, 2], cols=[0, 2])
     """
     if p <= PRIME_MAX:
-        prof = _fast_rank_profile(A, p)
+        prof = _fast_rank_profile(A, p, overwrite=overwrite)
         return RankProfile(int(prof.rank), [int(i) for i in prof.rows], [int(j) for j in prof.cols])
     with progress(1, f"elimination mod p of a {A.shape[0]}x{A.shape[1]} matrix (nmod_mat)", show_progress) as bar:
         out = _nmod_rank_profile(A, p)

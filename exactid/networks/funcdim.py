@@ -114,12 +114,12 @@ def functional_dimension(net: Network, X: Any, show_progress: Optional[bool] = N
     d, h, n, k = net.num_parameters if free is None else len(columns), net.num_hidden, fwd.n, fwd.k
     seconds["forward"] = time.perf_counter() - t
     p = usable_prime(fwd.denominators())
-    ensure_fits(3 * jacobian_bytes(n, k, d), f"J ({n * k}x{d}) modulo p and its elimination")
+    ensure_fits(2 * jacobian_bytes(n, k, d), f"J ({n * k}x{d}) modulo p and its elimination")
     t = time.perf_counter()
     J = jacobian_mod_p(fwd, p, columns, show_progress=show_progress)
     seconds["jacobian_mod_p"] = time.perf_counter() - t
     t = time.perf_counter()
-    prof = rank_profile(J, p, show_progress)
+    prof = rank_profile(J, p, show_progress, overwrite=True)  # J is not needed afterwards
     del J
     seconds["elimination"] = time.perf_counter() - t
     minor = _minor(prof, p, columns)
