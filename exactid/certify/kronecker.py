@@ -38,7 +38,7 @@ from ..factorization.kronecker.exact import (
     factor_exact,
     factor_roots_of_unity,
 )
-from ..factorization.kronecker.layout import Split, from_dense, to_dense
+from ..factorization.kronecker.layout import Split, from_dense, merge_tree, to_dense
 from ..factorization.kronecker.modular import bound, chain_mod, crt_primes, primes_below, residues, root_prime
 from .common import encode_matrix, envelope
 
@@ -201,15 +201,7 @@ def planted_product(factors: list, arch: Architecture, tree: Union[str, Tree, An
     ints = [n.astype(dtype) for n in ints]
     tree_obj = arch.tree(tree)
     top_pattern, nodes = arch.nodes(tree_obj)
-    by_span = {(nd.p, nd.q): nd for nd in nodes}
-
-    def walk(node: Tree) -> np.ndarray:
-        if node.is_leaf:
-            return ints[node.p - 1]
-        info = by_span[(node.p, node.q)]
-        return Split(info.left, info.right).merge(walk(node.left), walk(node.right))  # type: ignore[arg-type]
-
-    dense = to_dense(walk(tree_obj), top_pattern, 0)
+    dense = to_dense(merge_tree(ints, tree_obj, nodes), top_pattern, 0)
     return ExactMatrix.from_integers(dense, den=den)
 
 

@@ -43,7 +43,7 @@ from ...resources import ensure_fits
 from ..butterfly import Tree
 from .architecture import Architecture, pair_product, parse_architecture, radices_of
 from .exact import digit_reversal
-from .layout import Split, from_dense, to_dense, walk_tree
+from .layout import Split, from_dense, merge_tree, to_dense, walk_tree
 
 NPZ_FORMAT = "exactid-kronecker"
 
@@ -78,15 +78,7 @@ class FloatKronecker:
 def product_dense(factors: list, arch: Architecture, tree: Tree) -> np.ndarray:
     """``X_1 ⋯ X_L`` (dense), merged class block by class block along ``tree``."""
     top, nodes = arch.nodes(tree)
-    by_span = {(nd.p, nd.q): nd for nd in nodes}
-
-    def walk(node: Tree) -> np.ndarray:
-        if node.is_leaf:
-            return factors[node.p - 1]
-        nd = by_span[(node.p, node.q)]
-        return Split(nd.left, nd.right).merge(walk(node.left), walk(node.right))  # type: ignore[arg-type]
-
-    return to_dense(walk(tree), top)
+    return to_dense(merge_tree(factors, tree, nodes), top)
 
 
 def bound_constant(arch: Architecture, tree: Tree) -> tuple[Optional[float], str]:

@@ -139,3 +139,17 @@ def walk_tree(tree: Any, root: np.ndarray, nodes: list, L: int, desc: str, split
             stack.append((node.left, np.ascontiguousarray(U)))
             bar.update(1)
     return factors
+
+
+def merge_tree(factors: list, tree: Any, nodes: list) -> np.ndarray:
+    """The product ``X_1 ⋯ X_L`` in compact layout on the product pattern, merged class block by
+    class block along ``tree`` (the inverse of :func:`walk_tree`)."""
+    by_span = {(nd.p, nd.q): nd for nd in nodes}
+
+    def merge(node: Any) -> np.ndarray:
+        if node.is_leaf:
+            return factors[node.p - 1]
+        info = by_span[(node.p, node.q)]
+        return Split(info.left, info.right).merge(merge(node.left), merge(node.right))
+
+    return merge(tree)
