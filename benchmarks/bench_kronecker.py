@@ -15,9 +15,10 @@ Run: ``.venv/bin/python benchmarks/bench_kronecker.py [--repeats R] [--skip-pyfa
 - Exact: certificate generation (+ gzip write) and check for the DFT N = 3^7 (radix 3) and a
   random rational Monarch product of size 4096 (64x64).
 
-Each case runs in a fresh interpreter; medians of R runs; ``uptime`` load is recorded (the
-machine is shared: 2 cores for several developers); every tool runs single-threaded
-(``OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=1``).  Table: ``benchmarks/results/kronecker.md``.
+Each case runs in a fresh interpreter; medians of R runs; ``uptime`` load is recorded (2
+cores); BLAS threads as the environment sets them, or ``--threads 1`` for every tool
+single-threaded (``OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=1``, better under load).  The noiseless
+DFT row times a first (cold) and a second (warm) call in the same process for every tool.  Table: ``benchmarks/results/kronecker.md``.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ import json, sys, time, warnings
 warnings.simplefilter("ignore")
 from exactid.factorization.kronecker import parse_architecture
 name, snr, tool = sys.argv[1], sys.argv[2], sys.argv[3]
+warm = len(sys.argv) > 4 and sys.argv[4] == "warm"
 arch = parse_architecture(name)
 N = arch.shape[0]
 if snr == "dft":
@@ -62,18 +64,28 @@ else:
 out = {"planted": planted_err}
 if tool == "kronecker":
     from exactid.factorization.kronecker.floating import factor_float
-    t0 = time.perf_counter(); res = factor_float(A, arch, "right", compute_error=False); t1 = time.perf_counter()
+    run = lambda: factor_float(A, arch, "right", compute_error=False)
+elif tool == "butterfly":
+    from exactid.factorization.butterfly_float import factor_float, relative_error
+    run = lambda: factor_float(A, None, "balanced", compute_error=False)
+else:
+    import pyfaust.fact
+    run = lambda: pyfaust.fact.butterfly(A, type="bbtree")
+# the first call in a fresh process also pays the first touch of its large arrays (page faults);
+# with "warm" the same call is timed again in the same process
+t0 = time.perf_counter(); res = run(); t1 = time.perf_counter()
+out["seconds"] = out["cold_seconds"] = t1 - t0
+if warm:
+    del res
+    t0 = time.perf_counter(); res = run(); t1 = time.perf_counter()
+    out["seconds"] = out["warm_seconds"] = t1 - t0
+if tool == "kronecker":
     out.update(relative_error=float(np.linalg.norm(A - res.product()) / np.linalg.norm(A)), constant=res.constant,
                lower=res.best_error_lower_bound)
 elif tool == "butterfly":
-    from exactid.factorization.butterfly_float import factor_float, relative_error
-    t0 = time.perf_counter(); res = factor_float(A, None, "balanced", compute_error=False); t1 = time.perf_counter()
     out["relative_error"] = relative_error(A, res.values, res.tree)
 else:
-    import pyfaust.fact
-    t0 = time.perf_counter(); F = pyfaust.fact.butterfly(A, type="bbtree"); t1 = time.perf_counter()
-    out["relative_error"] = float(np.linalg.norm(F.toarray() - A) / np.linalg.norm(A))
-out["seconds"] = t1 - t0
+    out["relative_error"] = float(np.linalg.norm(res.toarray() - A) / np.linalg.norm(A))
 print(json.dumps(out))
 """
 
@@ -127,8 +139,9 @@ print(json.dumps({"generate": t1 - t0, "check": t2 - t1, "status": outcome.statu
 """.replace("import json, sys, time", "import json, os, sys, time")
 
 
-#: Every tool single-threaded: on a loaded 2-core machine threads only add contention.
-ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+#: ``--threads 1``: every tool single-threaded (on a loaded 2-core machine threads only add contention).
+SINGLE_THREAD = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+ENV = dict(os.environ)
 
 
 def run_case(code: str, *args: str) -> tuple[dict, float]:
@@ -145,11 +158,18 @@ def load() -> str:
 def median_runs(code: str, repeats: int, *args: str) -> dict:
     runs = [run_case(code, *args)[0] for _ in range(repeats)]
     out = dict(runs[0])
-    for key in ("seconds", "generate", "check"):
+    for key in ("seconds", "cold_seconds", "warm_seconds", "generate", "check"):
         if key in out:
             out[key] = statistics.median(r[key] for r in runs)
     out["runs"] = [round(r.get("seconds", r.get("generate", 0) + r.get("check", 0)), 3) for r in runs]
     return out
+
+
+def timing(run: dict) -> str:
+    """``X s``, or ``warm X s (cold Y s)`` when the case timed a second call."""
+    if "warm_seconds" in run:
+        return f"warm {run['warm_seconds']:.2f} s (cold {run['cold_seconds']:.2f} s)"
+    return f"{run['seconds']:.2f} s"
 
 
 def main() -> None:
@@ -157,12 +177,20 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-pyfaust", action="store_true")
     parser.add_argument("--quick", action="store_true", help="N = 1024 only, fewer Adam iterations")
+    parser.add_argument("--threads", choices=("1", "blas"), default="blas",
+                        help="1: every tool single-threaded; blas: BLAS threads as the environment sets them")
     args = parser.parse_args()
+    global ENV
+    ENV = SINGLE_THREAD if args.threads == "1" else dict(os.environ)
+    threads = ("every tool single-threaded (OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=1)" if args.threads == "1" else
+               f"BLAS threads as the environment sets them ({os.cpu_count()} cores)")
     R = args.repeats
-    lines = [f"# Kronecker-sparse benchmarks\n", f"Load at start: `{load()}`.\n",
+    lines = ["# Kronecker-sparse benchmarks\n", f"Load at start: `{load()}`.\n",
              f"Medians of {R} runs, each case in a fresh process, same matrices for every tool of a row; "
-             "shared 2-core machine (several developers working), so timings are noisy and all tools slow down alike; "
-             "every tool single-threaded (OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=1).\n"]
+             "2-core machine (the load averages at start and end are recorded); "
+             f"{threads}. The noiseless DFT row also times a second call in the same process (warm): the first "
+             "call (cold) in a fresh process pays the first touch of its large arrays (page faults), which is slow "
+             "on this machine and varies from run to run.\n"]
 
     rows = ["| architecture, input | exactid kronecker (right comb) | exactid butterfly (balanced) | pyfaust 3.41.0 bbtree "
             "| pyfaust / kronecker | planted error | C_β · planted |", "| --- | --- | --- | --- | --- | --- | --- |"]
@@ -171,20 +199,25 @@ def main() -> None:
     if not args.quick:
         cases.append(("butterfly:4096", "dft"))
     for name, snr in cases:
-        k = median_runs(FLOAT_CASE, R, name, snr, "kronecker")
-        b = median_runs(FLOAT_CASE, R, name, snr, "butterfly")
+        extra = ("warm",) if snr == "dft" else ()
+        k = median_runs(FLOAT_CASE, R, name, snr, "kronecker", *extra)
+        b = median_runs(FLOAT_CASE, R, name, snr, "butterfly", *extra)
         peer, ratio = "skipped", "—"
         if not args.skip_pyfaust:
             try:
-                f = median_runs(FLOAT_CASE, R, name, snr, "pyfaust")
-                peer = f"{f['seconds']:.2f} s, err {f['relative_error']:.2e}"
+                f = median_runs(FLOAT_CASE, R, name, snr, "pyfaust", *extra)
+                peer = f"{timing(f)}, err {f['relative_error']:.2e}"
                 ratio = f"{f['seconds'] / k['seconds']:.1f}x (vs butterfly {f['seconds'] / b['seconds']:.1f}x)"
+                if extra:
+                    cold = f["cold_seconds"]
+                    ratio = (f"warm {ratio}; cold {cold / k['cold_seconds']:.1f}x "
+                             f"(vs butterfly {cold / b['cold_seconds']:.1f}x)")
             except RuntimeError as exc:
                 peer = f"failed: {str(exc)[:60]}"
         what = "DFT, bit reversal" if snr == "dft" else f"planted + noise, SNR {snr} dB"
         bound = "—" if snr == "dft" else f"{k['constant'] * k['planted']:.2e}"
-        rows.append(f"| {name}, {what} | {k['seconds']:.2f} s, err {k['relative_error']:.2e} | "
-                    f"{b['seconds']:.2f} s, err {b['relative_error']:.2e} | {peer} | {ratio} | "
+        rows.append(f"| {name}, {what} | {timing(k)}, err {k['relative_error']:.2e} | "
+                    f"{timing(b)}, err {b['relative_error']:.2e} | {peer} | {ratio} | "
                     f"{k['planted']:.2e} | {bound} (C = {k['constant']:.3g}) |")
         print(rows[-1], flush=True)
     lines += ["## Float: square dyadic butterflies against pyfaust\n", "\n".join(rows) + "\n"]
