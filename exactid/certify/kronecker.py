@@ -17,7 +17,9 @@ Factor ``l`` lists its ``a·b·c·d`` values ``V[α, β, γ, δ]`` in row-major 
 Claim ``kronecker_no_factorization``: class lemmas, then ``outside_support`` or ``rank_excess``
 (``r+1`` rows and columns of a class block of the root split with a nonzero minor).
 Claim ``kronecker_not_identifiable``: two factorizations (``factors``, ``second``) of the matrix
-whose zero patterns differ (``different_zeros``), for trees whose classes all have size 1.
+not related by the ambiguity group: their zero patterns differ (``different_zeros``, trees whose
+classes all have size 1) or a class of the split at ``l`` has different ranks in the rows of
+``X_{l+1}`` or the columns of ``X_l`` (``class_rank {"node", "member", "side"}``).
 """
 
 from __future__ import annotations
@@ -154,8 +156,16 @@ def no_factorization_certificate(result: KroneckerResult, matrix: ExactMatrix, m
     return envelope(claim, data, _lemmas(res) + [step], meta)
 
 
+def _invariant_step(result: KroneckerResult) -> dict:
+    """``different_zeros`` when every class has size 1 (diagonal scalings keep zeros), else ``class_rank``."""
+    if all(nd.rank == 1 for nd in result.nodes) and result.invariant["side"] == "rows":
+        return {"kind": "different_zeros", "factor": result.changed[0]}
+    inv = result.invariant
+    return {"kind": "class_rank", "node": inv["node"], "member": inv["member"], "side": inv["side"]}
+
+
 def not_identifiable_certificate(result: KroneckerResult, matrix: ExactMatrix, meta: Optional[dict] = None) -> dict:
-    """Two factorizations of ``matrix`` with different zero patterns (classes of size 1)."""
+    """Two factorizations of ``matrix`` not related by the ambiguity group (an invariant differs)."""
     if result.status != "not_identifiable" or result.second is None:
         raise InputError("no second factorization")
     claim = _head(result, "explicit", "not_identifiable", "kronecker_not_identifiable")
@@ -165,7 +175,7 @@ def not_identifiable_certificate(result: KroneckerResult, matrix: ExactMatrix, m
     top = max((abs(int(x)) for x in np.asarray(matrix.num[0]).reshape(-1)), default=0)
     steps = _lemmas(result) + [_product_step(result.factors, pats, int(matrix.den), top),
                                _product_step(result.second, pats, int(matrix.den), top),
-                               {"kind": "different_zeros", "factor": result.changed[0]}]
+                               _invariant_step(result)]
     return envelope(claim, data, steps, meta)
 
 

@@ -1,6 +1,10 @@
 """Kronecker-sparse claims: ``kronecker_unique``, ``kronecker_no_factorization``, ``kronecker_not_identifiable``.
 
 The definitions, the class lemma and the modular products along the tree are in :mod:`.kronecker`.
+Not identifiable: two factorizations of the matrix (products checked) and an invariant of the group
+Y_l = G_{l-1}^-1 X_l G_l that differs: the zero pattern of a factor (different_zeros, classes of size 1), or
+(class_rank) the rank over Q of the rows of a class P of the split at l in X_{l+1} (G_l^-1 mixes rows only
+within P, G_{l+1} is invertible), or of its columns in X_l.
 """
 
 from __future__ import annotations
@@ -170,6 +174,20 @@ def check_no_factorization(doc: dict) -> str:
     return f"the {z.rows}x{z.cols} matrix has no factorization in the architecture: {reason}"
 
 
+def _class_rank(values: tuple, pat: tuple, members: np.ndarray, side: str) -> int:
+    """Rank over Q of the rows ``members`` of a factor (side rows) or of its columns (side columns)."""
+    a, b, c, d = pat
+    mid = (members // d) % (b if side == "rows" else c)
+    al, de = members // ((b if side == "rows" else c) * d), members % d
+    require(len(set(zip(al.tolist(), de.tolist()))) == 1, "the class meets several supports of the factor")
+    num, den = (v.reshape(pat)[al[0], :, :, de[0]] for v in values)  # (b, c): all the class's nonzeros
+    if side == "rows":
+        num, den = num[mid, :], den[mid, :]
+    else:
+        num, den = num[:, mid].T, den[:, mid].T
+    return flint.fmpq_mat([[flint.fmpq(int(x), int(y)) for x, y in zip(u, v)] for u, v in zip(num, den)]).rref()[1]
+
+
 @claim_handler("kronecker_not_identifiable")
 def check_not_identifiable(doc: dict) -> str:
     claim, data, pats, nodes = head(doc)
@@ -177,7 +195,7 @@ def check_not_identifiable(doc: dict) -> str:
     target = _target(claim, data, pats, False)
     first, second = factor_values(data.get("factors"), pats, False), factor_values(data.get("second"), pats, False)
     ids: dict = {}
-    checked, differs = 0, None
+    checked, differs, rank_step = 0, None, False
     for k, kind, step in steps_of(doc):
         with at_step(k, kind):
             if kind == "class_lemma":
@@ -191,9 +209,23 @@ def check_not_identifiable(doc: dict) -> str:
                 same = np.array_equal(first[f - 1][0] == 0, second[f - 1][0] == 0)
                 require(not same, f"X_{f} has the same zero pattern in both factorizations")
                 differs = f
+            elif kind == "class_rank":  # G_l block-diagonal on the classes of the split at l keeps these ranks
+                require(set(ids) == set(nodes), "the class lemma must be shown at every node first")
+                node, side = tuple(integer(x, "node") for x in step.get("node", [])), step.get("side")
+                require(node in nodes and side in ("rows", "columns"), "node of the tree, side rows or columns")
+                members = ids[node][2][(ids[node][2] == integer(step.get("member"), "member")).any(axis=1)]
+                require(len(members) == 1, "member is not an inner index of the split")
+                f = node[1] + (side == "rows")  # rows of X_{l+1} or columns of X_l, on the class of member
+                ranks = [_class_rank(v[f - 1], pats[f - 1], members[0], side) for v in (first, second)]
+                require(ranks[0] != ranks[1], f"the class has rank {ranks[0]} in X_{f} in both factorizations")
+                differs, rank_step = f, True
             else:
                 raise Malformed(f"step kind {kind!r} does not belong here")
-    require(set(ids) == set(nodes) and all(nd[3] == 1 for nd in nodes.values()), "classes of size 1 at every node")
-    require(checked == 2 and differs is not None, "needs two product steps and a different_zeros step")
+    require(set(ids) == set(nodes), "the class lemma is not shown at every node of the tree")
+    require(rank_step or all(nd[3] == 1 for nd in nodes.values()), "different_zeros needs classes of size 1")
+    require(checked == 2 and differs is not None, "needs two product steps and a different_zeros or class_rank step")
+    if rank_step:
+        return (f"the matrix has two factorizations in the architecture of {len(pats)} factors in which a class of "
+                f"X_{differs} has different ranks: not identifiable up to the block-diagonal ambiguity on the classes")
     return (f"the matrix has two factorizations in the architecture of {len(pats)} factors that differ in the zeros "
             f"of X_{differs}: not identifiable up to diagonal scalings")

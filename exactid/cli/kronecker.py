@@ -132,7 +132,9 @@ def run_certify(args) -> int:
         payload["witness"] = {"kind": w.kind, "level": w.level, "rows": w.rows, "cols": w.cols}
         text = f"no_factorization: {res.reason}"
     elif res.verdict == "not_identifiable":
-        payload["changed"] = {"factor": result.changed[0], "row": result.changed[1]}
+        inv = result.invariant
+        payload["changed"] = {"factor": inv["factor"], "row" if inv["side"] == "rows" else "column": inv["member"],
+                              "class_ranks": inv["ranks"]}
         text = f"not_identifiable: {res.reason}"
     else:
         text = f"undecided: {res.reason}"

@@ -20,9 +20,11 @@ integer exponents mod ``n`` (classes of size 1 only: a rank-one block of roots o
 Outcomes (``KroneckerResult.status``): ``factorized`` (non-degenerate: the uniqueness theorem
 of docs/kronecker.md applies); ``no_factorization`` (``witness``: a block of a root split with
 rank > r, or an entry off the product pattern); ``not_identifiable`` (a factorization was found
-in which a whole class block vanished; ``second`` is another factorization with a different
-zero pattern, for architectures whose classes all have size 1); ``degenerate`` (the theorem
-does not apply and no second factorization was built; ``reason`` says why).
+in which a class block has rank below ``r``, factored with zero columns and rows padding it up
+to ``r``; ``second`` is another factorization in which a free row of ``X_{l+1}`` or column of
+``X_l`` is changed so that the rank of its class in that factor changes, an invariant of the
+ambiguity group: ``invariant`` says where); ``degenerate`` (the theorem does not apply and no
+second factorization was built; ``reason`` says why).
 
 Examples
 --------
@@ -83,7 +85,8 @@ class KroneckerResult:
     witness: Optional[Witness] = None
     reason: str = ""
     second: Optional[list] = None
-    changed: Optional[tuple] = None  # (factor l, row k) changed in ``second``
+    changed: Optional[tuple] = None  # (factor, row or column k) changed in ``second``
+    invariant: Optional[dict] = None  # node, member k, side, factor, ranks of the class before/after
 
     def dense_factors(self, which: Optional[list] = None) -> list:
         """The factors as dense object arrays (fmpq) or exponent arrays (-1 off the support)."""
@@ -112,12 +115,6 @@ class _Failure(Exception):
     def __init__(self, node: NodeInfo, block: int, rows: list, cols: list):
         super().__init__("rank")
         self.node, self.block, self.rows, self.cols = node, block, rows, cols
-
-
-class _Deficient(Exception):
-    def __init__(self, node: NodeInfo, block: int):
-        super().__init__("deficient")
-        self.node, self.block = node, block
 
 
 # --------------------------------------------------------------------------- integer arithmetic
@@ -163,18 +160,22 @@ def rank_r_integers(blocks: np.ndarray, node: NodeInfo, r: int):
     """Rank-``r`` factors of integer blocks, one class at a time (python-flint).
 
     ``B = B[:, J] · (adj(B[I, J]) · B[I, :]) / det(B[I, J])``; raises ``_Failure`` with an
-    invertible ``(r+1) × (r+1)`` submatrix when the rank exceeds ``r``, ``_Deficient`` below ``r``.
+    invertible ``(r+1) × (r+1)`` submatrix when the rank exceeds ``r``.  A block of rank
+    ``ρ < r`` is factored at rank ``ρ`` and padded with ``r − ρ`` zero columns (left) and zero
+    rows (right); the returned mask ``(K, r)`` marks those padded positions.
     """
     K, R, C = blocks.shape
-    lefts = np.empty((K, R, r), dtype=object)
-    rights = np.empty((K, r, C), dtype=object)
-    dets = np.empty(K, dtype=object)
+    lefts = np.zeros((K, R, r), dtype=object)
+    rights = np.zeros((K, r, C), dtype=object)
+    dets = np.ones(K, dtype=object)
+    pad = np.zeros((K, r), dtype=bool)
     for k in range(K):
         B = flint.fmpz_mat([[int(x) for x in row] for row in blocks[k]])
         rank = B.rank()
-        if rank < r:
-            raise _Deficient(node, k)
-        J = _pivot_columns(B)[: r + 1 if rank > r else r]
+        pad[k, rank:] = True
+        if rank == 0:
+            continue
+        J = _pivot_columns(B)[: min(rank, r + 1)]
         sub = flint.fmpz_mat([[B[i, j] for j in J] for i in range(R)])
         I = _pivot_columns(sub.transpose())[: len(J)]
         if rank > r:
@@ -184,10 +185,10 @@ def rank_r_integers(blocks: np.ndarray, node: NodeInfo, r: int):
         adj = (core.inv() * det)  # fmpq_mat with integer entries
         rows_I = flint.fmpq_mat([[B[i, j] for j in range(C)] for i in I])
         right = adj * rows_I
-        lefts[k] = [[int(B[i, j]) for j in J] for i in range(R)]
-        rights[k] = [[int(right[i, j].p) for j in range(C)] for i in range(r)]
+        lefts[k, :, :rank] = [[int(B[i, j]) for j in J] for i in range(R)]
+        rights[k, :rank] = [[int(right[i, j].p) for j in range(C)] for i in range(rank)]
         dets[k] = int(det)
-    return lefts, rights, dets, np.zeros(K, dtype=bool)
+    return lefts, rights, dets, pad
 
 
 def _pivot_columns(mat: flint.fmpz_mat) -> list[int]:
@@ -227,6 +228,16 @@ def _inner_vector(sp: Split, per_class: np.ndarray) -> np.ndarray:
     return left[:, 0].reshape(-1)
 
 
+def inner_index(sp: Split) -> np.ndarray:
+    """``(K, r)``: the inner index (column of the left pattern) of position ``m`` of class ``P``."""
+    K, (b, c2), r = sp.classes, sp.block_shape, sp.rank
+    ids = np.ascontiguousarray(np.broadcast_to(np.arange(K * r).reshape(K, 1, r), (K, b, r)))
+    left, _ = sp.parts(ids, np.zeros((K, r, c2), dtype=np.int64))
+    out = np.empty(K * r, dtype=np.int64)
+    out[left[:, 0].reshape(-1)] = np.arange(left[:, 0].size)
+    return out.reshape(K, r)
+
+
 def _run(root: np.ndarray, arch: Architecture, tree: Tree, nodes: list, encoding: str, conductor: int):
     """Factor ``root`` (compact on the product pattern); returns (factors, mids, zeros)."""
     mids: dict = {}
@@ -243,8 +254,8 @@ def _run(root: np.ndarray, arch: Architecture, tree: Tree, nodes: list, encoding
         U, W = sp.parts(lefts, rights)
         if dens is not None:
             mids[info.l] = _inner_vector(sp, dens)
-        if zero.any():
-            zeros.append((info, [int(k) for k in np.nonzero(zero)[0]]))
+        if zero.any():  # padded (zero) columns of the left part, as inner indices of the split
+            zeros.append((info, [int(k) for k in inner_index(sp)[zero.reshape(len(zero), -1)]]))
         if encoding != "exponents":
             U, W = fit_integers(np.ascontiguousarray(U)), fit_integers(np.ascontiguousarray(W))
         return U, W
@@ -278,8 +289,6 @@ def _root_witness(root: np.ndarray, arch: Architecture, top: Pattern, encoding: 
         except _Failure as fail:
             rows, cols = block_indices(sp, fail.block)
             return Witness("rank", l, [int(rows[i]) for i in fail.rows], [int(cols[j]) for j in fail.cols])
-        except _Deficient:
-            continue
     return None
 
 
@@ -306,26 +315,73 @@ def block_indices(sp: Split, k: int) -> tuple[np.ndarray, np.ndarray]:
     return rb[:, 0], cb[0, :]
 
 
+def _rank(rows: list) -> int:
+    return flint.fmpq_mat(rows).rref()[1] if rows and rows[0] else 0
+
+
+def class_members(info: NodeInfo, k: int) -> np.ndarray:
+    """The class of inner index ``k`` at a node: the indices with the same rank-one support."""
+    (a, b, c, d), (a2, b2, c2, d2) = info.left.as_tuple(), info.right.as_tuple()
+    i = np.arange(a * c * d)
+    key = ((i // (c * d)) * d + i % d) * (a2 * d2) + (i // (b2 * d2)) * d2 + i % d2
+    return np.nonzero(key == key[k])[0]
+
+
+def _change_one(factors: list, arch: Architecture, info: NodeInfo, k: int, side: str):
+    """Replace row ``k`` of ``X_{l+1}`` (``side`` rows; column ``k`` of ``X_l`` must vanish) or column ``k``
+    of ``X_l`` (``side`` columns; row ``k`` of ``X_{l+1}`` must vanish) so that the rank of the class
+    ``P`` of ``k`` in that factor changes.  Returns ``(second, invariant)`` or ``None``."""
+    l = info.l
+    f, g = (l, l - 1) if side == "rows" else (l - 1, l)  # changed factor, factor that must vanish at k
+    A, B, C, D = arch.patterns[f].as_tuple()
+    ga, gb, gc, gd = arch.patterns[g].as_tuple()
+    if side == "rows":
+        free = factors[g][k // (gc * gd), :, (k // gd) % gc, k % gd]
+        P = class_members(info, k)
+        al, mid, de = P // (B * D), (P // D) % B, P % D
+    else:
+        free = factors[g][k // (gb * gd), (k // gd) % gb, :, k % gd]
+        P = class_members(info, k)
+        al, mid, de = P // (C * D), (P // D) % C, P % D
+    if any(x != 0 for x in free) or len(set(zip(al.tolist(), de.tolist()))) != 1:
+        return None
+    V = factors[f]
+    plane = V[al[0], :, :, de[0]]  # (B, C): the values of the class's rows / columns
+    block = plane[mid, :] if side == "rows" else plane[:, mid].T
+    vecs = [list(v) for v in block]
+    pos = int(np.nonzero(P == k)[0][0])
+    others = vecs[:pos] + vecs[pos + 1:]
+    before = _rank(vecs)
+    width = len(vecs[0])
+    zero, one = flint.fmpq(0), flint.fmpq(1)
+    candidates = [[zero] * width, [one] * width] + [[one if j == i else zero for j in range(width)] for i in range(width)]
+    for new in candidates:
+        after = _rank(others[:pos] + [new] + others[pos:])
+        if after != before:
+            second = [x.copy() for x in factors]
+            if side == "rows":
+                second[f][al[0], mid[pos], :, de[0]] = new
+            else:
+                second[f][al[0], :, mid[pos], de[0]] = new
+            return second, {"node": [info.p, l, info.q], "member": k, "side": side, "factor": f + 1,
+                            "ranks": [before, after]}
+    return None
+
+
 def _second_factorization(factors: list, arch: Architecture, zeros: list):
-    """Change a zero row of ``X_{l+1}`` facing a zero column of ``X_l`` (classes of size 1)."""
-    for info, ks in zeros:
-        l = info.l
-        left = to_dense(factors[l - 1], arch.patterns[l - 1], flint.fmpq(0))
-        for k in ks:
-            # the inner index of class k (size 1) in column order of X_l
-            sp = Split(info.left, info.right)
-            idx = _inner_vector(sp, np.arange(sp.classes))
-            kk = int(np.nonzero(idx == k)[0][0])
-            if any(x != 0 for x in left[:, kk]):
-                continue
-            a, b, c, d = arch.patterns[l].as_tuple()
-            alpha, rest = divmod(kk, b * d)
-            beta, delta = divmod(rest, d)
-            other = [f.copy() for f in factors]
-            row = other[l][alpha, beta, :, delta]
-            fill = flint.fmpq(0) if any(x != 0 for x in row) else flint.fmpq(1)
-            other[l][alpha, beta, :, delta] = fill
-            return other, (l + 1, kk)
+    """A second factorization outside the ambiguity group, or ``(None, None)``.
+
+    For an inner index ``k`` of the split at ``l`` padded with a zero column of the left part (so
+    column ``k`` of ``X_l`` and row ``k`` of ``X_{l+1}`` vanish), row ``k`` of ``X_{l+1}`` is free:
+    change it so that the rank of the rows of its class in ``X_{l+1}`` changes (else column ``k``
+    of ``X_l``, the columns of its class).  The group keeps those ranks (docs/kronecker.md).
+    """
+    for side in ("rows", "columns"):
+        for info, ks in zeros:
+            for k in ks:
+                got = _change_one(factors, arch, info, k, side)
+                if got is not None:
+                    return got
     return None, None
 
 
@@ -404,27 +460,31 @@ def _decide(dense: np.ndarray, arch: Architecture, tree_obj: Tree, top: Pattern,
         return KroneckerResult("factorized", factors=factors, **base)
     try:
         factors, mids, zeros = _run(root, arch, tree_obj, nodes, encoding, conductor)
-    except (_Failure, _Deficient) as fail:
+    except _Failure as fail:
         witness = _root_witness(root, arch, top, encoding, conductor, nodes[0].l)
         if witness is not None:
             return KroneckerResult("no_factorization", witness=witness,
                                    reason=f"a block of the split at {witness.level} has rank above its class size", **base)
         where = fail.node
-        why = "rank above" if isinstance(fail, _Failure) else "rank below"
         return KroneckerResult("degenerate", reason=(
-            f"block {fail.block} of the split {where.p}..{where.l} | {where.l + 1}..{where.q} has {why} its class size "
+            f"block {fail.block} of the split {where.p}..{where.l} | {where.l + 1}..{where.q} has rank above its class size "
             f"{where.rank}, and every root split is blockwise of rank <= r: the theorem does not apply"), **base)
     if encoding == "exponents":
         return KroneckerResult("factorized", factors=[f % conductor for f in factors], **base)
     rational = _rational_factors(factors, mids, arch, den)
     if zeros:
-        if all(nd.rank == 1 for nd in nodes):
-            second, changed = _second_factorization(rational, arch, zeros)
-            if second is not None:
-                return KroneckerResult("not_identifiable", factors=rational, second=second, changed=changed,
-                                       reason=f"a class block of the split at {zeros[0][0].l} vanishes", **base)
+        second, inv = _second_factorization(rational, arch, zeros)
+        if second is not None:
+            what = "row" if inv["side"] == "rows" else "column"
+            return KroneckerResult("not_identifiable", factors=rational, second=second,
+                                   changed=(inv["factor"], inv["member"]), invariant=inv, reason=(
+                                       f"a class block of the split at {inv['node'][1]} is rank deficient: {what} "
+                                       f"{inv['member']} of X_{inv['factor']} is free, and changing it changes the rank "
+                                       f"of its class ({inv['ranks'][0]} -> {inv['ranks'][1]}), which the ambiguity "
+                                       f"group keeps"), **base)
         return KroneckerResult("degenerate", factors=rational, reason=(
-            f"a class block of the split at {zeros[0][0].l} vanishes: the theorem does not apply"), **base)
+            f"a class block of the split at {zeros[0][0].l} is rank deficient: the theorem does not apply, and no "
+            f"free row or column changes the rank of its class (the other members already span its support)"), **base)
     return KroneckerResult("factorized", factors=rational, **base)
 
 
