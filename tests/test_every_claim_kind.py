@@ -332,10 +332,12 @@ def kronecker_not_identifiable_certificates(draw):
     from exactid.certify.kronecker import certify_matrix, planted_product, random_factors
     from exactid.factorization.kronecker import parse_architecture
 
-    arch = parse_architecture(draw(st.sampled_from(["monarch:2x2", "monarch:2x3", "radix:2^3"])))
+    # classes of size 1 (different_zeros) and of size 2 (class_rank: a class of rank 1 < 2)
+    arch = parse_architecture(draw(st.sampled_from(["monarch:2x2", "monarch:2x3", "radix:2^3", "1,3,2,1;1,2,3,1",
+                                                    "1,2,2,2;1,2,2,2", "1,4,2,1;1,2,2,1;1,2,4,1"])))
     factors = random_factors(arch, draw(SMALL))
     a, b, c, d = arch.patterns[0].as_tuple()
-    k = draw(st.integers(0, a * c * d - 1))  # a zero column of X_1: a vanishing class block
+    k = draw(st.integers(0, a * c * d - 1))  # a zero column of X_1: a rank-deficient class block
     factors[0][k // (c * d), :, (k // d) % c, k % d] = flint.fmpq(0)
     return certify_matrix(planted_product(factors, arch), arch)[0]
 

@@ -224,3 +224,150 @@ def test_certify_cli(tmp_path, capsys):
 def test_refusals():
     with pytest.raises(InputError):
         factor_exact(ExactMatrix.from_integers(np.eye(3, dtype=np.int64)), monarch(2, 2))
+
+
+# --------------------------------------------------------------------------- rank-deficient classes of size >= 2
+
+
+def pair_classes(arch, l: int) -> list:
+    """Oracle: the classes between X_l and X_{l+1} (1-based l), from the boolean supports alone: inner indices
+    whose column of S_l and row of S_{l+1} are equal."""
+    s1, s2 = arch.patterns[l - 1].support(), arch.patterns[l].support()
+    groups: dict = {}
+    for k in range(s1.shape[1]):
+        groups.setdefault((s1[:, k].tobytes(), s2[k, :].tobytes()), []).append(k)
+    return list(groups.values())
+
+
+def class_ranks(X: list, arch) -> list:
+    """SymPy ranks of every class: (l, P, rank of columns P of X_l, rank of rows P of X_{l+1})."""
+    return [(l, P, X[l - 1].extract(list(range(X[l - 1].rows)), P).rank(),
+             X[l].extract(P, list(range(X[l].cols))).rank())
+            for l in range(1, arch.L) for P in pair_classes(arch, l)]
+
+
+def rank_deficient_product(name: str, seed: int, kind: str):
+    """A planted product with a rank-deficient class block: a zero column of X_1 (``zero``), two proportional
+    columns of X_1 in one class (``proportional``), or a zero row of X_L (``last``)."""
+    arch = parse_architecture(name)
+    planted = random_factors(arch, seed=seed)
+    a, b, c, d = arch.patterns[0].as_tuple()
+    if kind == "last":
+        a, b, c, d = arch.patterns[-1].as_tuple()
+        planted[-1][0, 0, :, 0] = flint.fmpq(0)
+    elif kind == "zero":
+        planted[0][0, :, 0, 0] = flint.fmpq(0)
+    else:
+        k, k2 = pair_classes(arch, 1)[0][:2]
+        col = planted[0][k // (c * d), :, (k // d) % c, k % d]
+        planted[0][k2 // (c * d), :, (k2 // d) % c, k2 % d] = col * 2
+    return arch, planted, planted_product(planted, arch)
+
+
+SIZE_TWO = [("1,3,2,1;1,2,3,1", "balanced"), ("1,2,2,2;1,2,2,2", "balanced"), ("1,3,2,2;1,4,2,1", "balanced"),
+            ("2,2,2,1;1,4,3,1", "balanced"), ("1,4,2,1;1,2,2,1;1,2,4,1", "left"),
+            ("1,4,2,1;1,2,2,1;1,2,4,1", "right"), ("1,2,2,2;1,2,2,2;1,2,2,2", "balanced")]
+
+
+@pytest.mark.parametrize("name, tree", SIZE_TWO)
+@pytest.mark.parametrize("kind", ["zero", "proportional", "last"])
+def test_rank_deficient_classes_of_size_two_are_not_identifiable(name, tree, kind):
+    arch, _, M = rank_deficient_product(name, 7, kind)
+    top, nodes = arch.nodes(tree)
+    assert {nd.rank for nd in nodes} == {2}
+    cert, res = certify_matrix(M, arch, tree)
+    assert res.status == "not_identifiable" and cert is not None
+    assert "different ranks" in check_document(cert)
+    assert [s["kind"] for s in cert["steps"]][-1] == "class_rank"
+    X, Y = as_sympy(res.factors, arch), as_sympy(res.second, arch)
+    target = sympy.Matrix(M.to_sympy().to_Matrix()) if hasattr(M.to_sympy(), "to_Matrix") else sympy.Matrix(M.to_sympy())
+    first, second = X[0], Y[0]
+    for x, y in zip(X[1:], Y[1:]):
+        first, second = first * x, second * y
+    assert first == target and second == target  # both are factorizations of M (supports: compact storage)
+    # oracle: the classes (from the supports alone) and their ranks; G_l block-diagonal on them keeps every
+    # rank (G_{l-1}^{-1} X_l G_l), so a differing rank puts the two outside one orbit
+    assert all(len(P) == 2 for l in range(1, arch.L) for P in pair_classes(arch, l))
+    assert class_ranks(X, arch) != class_ranks(Y, arch)
+
+
+@pytest.mark.parametrize("name", ["1,3,2,1;1,2,3,1", "1,2,2,2;1,2,2,2", "1,3,2,1;1,2,1,1"])
+def test_no_block_diagonal_matrix_relates_the_two_factorizations(name):
+    """Two factors: solve X_1 G = Y_1, G Y_2 = X_2 for G block-diagonal on the classes (SymPy, linear); the
+    determinant of every solution vanishes identically."""
+    arch, _, M = rank_deficient_product(name, 5, "zero")
+    res = factor_exact(M, arch)
+    assert res.status == "not_identifiable"
+    X, Y = as_sympy(res.factors, arch), as_sympy(res.second, arch)
+    n = X[0].cols
+    G = sympy.zeros(n, n)
+    for P in pair_classes(arch, 1):
+        for i in P:
+            for j in P:
+                G[i, j] = sympy.Symbol(f"g_{i}_{j}")
+    unknowns = sorted(G.free_symbols, key=str)
+    eqs = [e for e in list(X[0] * G - Y[0]) + list(G * Y[1] - X[1]) if e != 0]
+    sols = sympy.solve(eqs, unknowns, dict=True)
+    assert all(sympy.expand(G.subs(sol).det()) == 0 for sol in sols)
+
+
+def test_size_one_keeps_the_zero_pattern_certificate():
+    arch = monarch(2, 2)
+    planted = random_factors(arch, seed=3)
+    planted[0][0, :, 0, 0] = flint.fmpq(0)
+    cert, res = certify_matrix(planted_product(planted, arch), arch)
+    assert res.status == "not_identifiable" and res.changed == (2, 0)
+    assert cert["steps"][-1] == {"kind": "different_zeros", "factor": 2}
+    # the second factorization differs only in row 0 of X_2, set to ones (row 0 of X_2 faces the zero column)
+    assert all((x == y).all() for x, y in zip(res.factors[:1], res.second[:1]))
+    diff = res.factors[1] != res.second[1]
+    assert diff.any() and (res.second[1][0, 0, :, 0] == flint.fmpq(1)).all()
+
+
+def test_when_no_free_row_or_column_changes_a_rank_the_answer_stays_undecided():
+    # (1,1,2,1)(1,2,1,1): a 1x2 row times a 2x1 column, one class of size 2; [[5]] has rank 1 < 2, so the
+    # theorem does not apply, and every factorization x·y = 5 has rank 1 in both factors: no rank can change
+    arch = parse_architecture("1,1,2,1;1,2,1,1")
+    cert, res = certify_matrix(ExactMatrix.from_integers(np.array([[5]], dtype=np.int64)), arch)
+    assert cert is None and res.status == "degenerate" and "no free row or column" in res.reason
+    # oracle: it is in fact unique up to GL_2 (x G = x', G y' = y has an invertible solution), which the
+    # exact algorithm cannot prove: undecided is the right answer for it
+    X = as_sympy(res.factors, arch)
+    x2, y2 = sympy.Matrix([[3, sympy.Rational(1, 2)]]), sympy.Matrix([1, 4])  # 3 + 2 = 5
+    G = sympy.Matrix(2, 2, sympy.symbols("g0:4"))
+    sols = sympy.solve(list(X[0] * G - x2) + list(G * y2 - X[1]), list(G), dict=True)
+    assert sols and any(sympy.expand(G.subs(sol).det()) != 0 for sol in sols)
+    cert, res = certify_matrix(ExactMatrix.from_integers(np.array([[0]], dtype=np.int64)), arch)
+    assert res.status == "not_identifiable" and "different ranks" in check_document(cert)
+
+
+def test_tampered_not_identifiable_certificates_are_rejected():
+    arch, _, M = rank_deficient_product("1,2,2,2;1,2,2,2", 3, "zero")
+    cert, _ = certify_matrix(M, arch)
+    check_document(cert)
+    step = cert["steps"][-1]
+    assert step["kind"] == "class_rank" and step["side"] == "rows"
+
+    def product(c):  # the second factorization no longer multiplies to M
+        c["data"]["second"][1][0] = "12345/7"
+
+    def same_ranks(c):  # the same factorization twice: the invariant does not differ
+        c["data"]["second"] = copy.deepcopy(c["data"]["factors"])
+
+    def side(c):  # the columns of X_1 are unchanged
+        c["steps"][-1]["side"] = "columns"
+
+    def other_class(c):  # a class whose rows are unchanged
+        c["steps"][-1]["member"] = next(P for P in pair_classes(arch, 1) if step["member"] not in P)[0]
+
+    def zeros_step(c):  # different_zeros is not an invariant of invertible 2x2 blocks
+        c["steps"][-1] = {"kind": "different_zeros", "factor": 2}
+
+    def no_invariant(c):
+        c["steps"] = c["steps"][:-1]
+
+    for mutate in (product, same_ranks, side, other_class, zeros_step, no_invariant):
+        bad = copy.deepcopy(cert)
+        mutate(bad)
+        with pytest.raises(Rejected):
+            check_document(bad)
