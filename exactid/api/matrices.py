@@ -321,7 +321,7 @@ def kronecker(M: Any, arch: Any, tree: Any = None, seed: int = 0) -> KroneckerRe
         w = result.witness
         reason = f"{result.reason} (rows {w.rows}, cols {w.cols})"
     elif verdict == Verdict.NOT_IDENTIFIABLE:
-        reason = f"{result.reason}; a second factorization changes row {result.changed[1]} of X_{result.changed[0]}"
+        reason = f"{result.reason}; the certificate holds the second factorization"
     else:
         reason = result.reason
     return KroneckerResult(verdict, reason, cert, result, architecture=arch.name, shape=tuple(arch.shape),
