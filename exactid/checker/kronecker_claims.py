@@ -211,7 +211,8 @@ def check_not_identifiable(doc: dict) -> str:
                 differs = f
             elif kind == "class_rank":  # G_l block-diagonal on the classes of the split at l keeps these ranks
                 require(set(ids) == set(nodes), "the class lemma must be shown at every node first")
-                node, side = tuple(integer(x, "node") for x in step.get("node", [])), step.get("side")
+                raw, side = step.get("node"), step.get("side")
+                node = tuple(integer(x, "node") for x in raw) if isinstance(raw, list) else None
                 require(node in nodes and side in ("rows", "columns"), "node of the tree, side rows or columns")
                 members = ids[node][2][(ids[node][2] == integer(step.get("member"), "member")).any(axis=1)]
                 require(len(members) == 1, "member is not an inner index of the split")
