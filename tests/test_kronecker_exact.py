@@ -371,3 +371,22 @@ def test_tampered_not_identifiable_certificates_are_rejected():
         mutate(bad)
         with pytest.raises(Rejected):
             check_document(bad)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10**6), st.sampled_from([("1,2,2,2;1,2,2,2;2,2,2,1", "left"), ("1,2,2,2;1,2,2,2;2,2,2,1", "right"),
+                                               ("2,2,2,1;1,2,2,2;1,2,2,2", "right"), ("1,3,2,2;1,4,2,1", "balanced"),
+                                               ("1,4,2,1;1,2,2,1;1,2,4,1", "balanced")]),
+       st.sampled_from(["zero", "last", "proportional"]))
+def test_random_rank_deficient_products_are_certified_not_identifiable(seed, case, kind):
+    """Mixed class sizes (1 and 2 at different splits): a planted product with a rank-deficient class block
+    is not identifiable, with a second factorization of M (flint) and a class whose rank differs (SymPy)."""
+    name, tree = case
+    arch = parse_architecture(name)
+    if kind == "proportional" and len(pair_classes(arch, 1)[0]) < 2:
+        kind = "zero"
+    arch, _, M = rank_deficient_product(name, seed, kind)
+    cert, res = certify_matrix(M, arch, tree)
+    assert res.status == "not_identifiable" and check_document(cert)
+    assert dense_product(res.second, arch) == dense_product(res.factors, arch) == M.to_fmpq_mat()
+    assert class_ranks(as_sympy(res.factors, arch), arch) != class_ranks(as_sympy(res.second, arch), arch)
