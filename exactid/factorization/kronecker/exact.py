@@ -321,7 +321,7 @@ def _rank(rows: list) -> int:
 
 def class_members(info: NodeInfo, k: int) -> np.ndarray:
     """The class of inner index ``k`` at a node: the indices with the same rank-one support."""
-    (a, b, c, d), (a2, b2, c2, d2) = info.left.as_tuple(), info.right.as_tuple()
+    (a, _, c, d), (a2, b2, _, d2) = info.left.as_tuple(), info.right.as_tuple()
     i = np.arange(a * c * d)
     key = ((i // (c * d)) * d + i % d) * (a2 * d2) + (i // (b2 * d2)) * d2 + i % d2
     return np.nonzero(key == key[k])[0]
@@ -333,16 +333,16 @@ def _change_one(factors: list, arch: Architecture, info: NodeInfo, k: int, side:
     ``P`` of ``k`` in that factor changes.  Returns ``(second, invariant)`` or ``None``."""
     l = info.l
     f, g = (l, l - 1) if side == "rows" else (l - 1, l)  # changed factor, factor that must vanish at k
-    A, B, C, D = arch.patterns[f].as_tuple()
-    ga, gb, gc, gd = arch.patterns[g].as_tuple()
-    if side == "rows":
+    _, B, C, D = arch.patterns[f].as_tuple()
+    _, gb, gc, gd = arch.patterns[g].as_tuple()
+    if side == "rows":  # column k of X_l; the rows P of X_{l+1} are (α, β, δ) in radix (a, B, D)
         free = factors[g][k // (gc * gd), :, (k // gd) % gc, k % gd]
-        P = class_members(info, k)
-        al, mid, de = P // (B * D), (P // D) % B, P % D
-    else:
+        radix = B
+    else:  # row k of X_{l+1}; the columns P of X_l are (α, γ, δ) in radix (a, C, D)
         free = factors[g][k // (gb * gd), (k // gd) % gb, :, k % gd]
-        P = class_members(info, k)
-        al, mid, de = P // (C * D), (P // D) % C, P % D
+        radix = C
+    P = class_members(info, k)
+    al, mid, de = P // (radix * D), (P // D) % radix, P % D
     if any(x != 0 for x in free) or len(set(zip(al.tolist(), de.tolist()))) != 1:
         return None
     V = factors[f]
@@ -352,11 +352,11 @@ def _change_one(factors: list, arch: Architecture, info: NodeInfo, k: int, side:
     pos = int(np.nonzero(P == k)[0][0])
     others = vecs[:pos] + vecs[pos + 1:]
     before = _rank(vecs)
-    width = len(vecs[0])
+    width = len(vecs[0])  # the support of row k (or column k): C (or B) entries
     zero, one = flint.fmpq(0), flint.fmpq(1)
     candidates = [[zero] * width, [one] * width] + [[one if j == i else zero for j in range(width)] for i in range(width)]
     for new in candidates:
-        after = _rank(others[:pos] + [new] + others[pos:])
+        after = _rank(others + [new])
         if after != before:
             second = [x.copy() for x in factors]
             if side == "rows":
