@@ -226,3 +226,25 @@ def test_refusals(tmp_path):
     (tmp_path / "x.npz").write_bytes(b"not a zip")
     with pytest.raises(InputError):
         load_npz(str(tmp_path / "x.npz"))
+
+
+def test_paper_chainable_architectures_meet_the_refinement_hypothesis():
+    """Every architecture of three patterns with entries <= 4 that is chainable in the paper's sense
+    has both trees admissible and satisfies the hypothesis of the √(L−1) bound (docs/kronecker.md)."""
+    import itertools
+
+    from exactid.factorization.kronecker import Architecture
+
+    pats = list(itertools.product(range(1, 5), repeat=4))
+    follows = {p: [q for q in pats if p[0] * p[2] * p[3] == q[0] * q[1] * q[3] and q[0] % p[0] == 0
+                   and p[3] % q[3] == 0 and (p[0] * p[2]) % q[0] == 0] for p in pats}
+    count = 0
+    for p1 in pats:
+        for p2 in follows[p1]:
+            for p3 in follows[p2]:
+                arch = Architecture([p1, p2, p3])
+                assert paper_pairs(arch)[0] or "redundant" in paper_pairs(arch)[1]
+                arch.nodes("left")
+                assert bound_constant(arch, arch.tree("right"))[0] == pytest.approx(np.sqrt(2))
+                count += 1
+    assert count == 15296
