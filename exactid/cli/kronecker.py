@@ -47,11 +47,16 @@ def register(sub, groups) -> None:
 
     factor = subgroup(sub, groups, "factor", "factorize a matrix (floating point)")
     f = factor.add_parser("kronecker-sparse", help="float factorization into a Kronecker-sparse architecture",
-                          description="Hierarchical factorization with orthonormal left parts; reports the relative "
-                          "error and, on the right comb tree, the proved bound error <= C * best error.")
+                          description="Hierarchical factorization with orthonormalization (the butterfly algorithm "
+                          "of arXiv 2411.04506); reports the relative error and the proved bounds error <= C * best "
+                          "error: C_beta = 2^(L-1) - 1 of the paper (chainable, non-redundant architectures, any tree) "
+                          "and sqrt(L-1) on the right comb tree.")
     f.add_argument("input", metavar="IN.npy", help="real or complex matrix of the architecture's shape")
     f.add_argument("--arch", type=arch_spec, required=True, metavar="ARCH", help=ARCH_HELP)
-    f.add_argument("--tree", type=tree_spec, default="right", metavar="T", help=TREE_HELP + " (default right: the bound's tree)")
+    f.add_argument("--tree", type=tree_spec, default="right", metavar="T", help=TREE_HELP + " (default right: the tree of the sqrt(L-1) bound)")
+    f.add_argument("--algorithm", choices=["auto", "tree", "sweep"], default="auto",
+                   help="sweep: QR of the other factors before each split (the paper's algorithm on any tree); "
+                   "tree: orthonormal left parts only; auto (default): tree on the right comb, else sweep")
     f.add_argument("--perm", choices=["identity", "digit-reversal"], default="identity",
                    help="factor Z[:, perm] (digit reversal of a mixed-radix architecture's radices)")
     add_output(f, "OUT.npz", "compact factors (.npz)", required=True)
@@ -155,18 +160,19 @@ def run_factor(args) -> int:
     start = time.perf_counter()
     arch = parse_architecture(args.arch)
     matrix = load_npy(args.input)
-    result = factor_float(matrix, arch, args.tree, perm=args.perm)
+    result = factor_float(matrix, arch, args.tree, perm=args.perm, algorithm=args.algorithm)
     write_output_bytes(args.output, npz_bytes(result))
     seconds = time.perf_counter() - start
     payload = {"verdict": "undecided", "reason": "floating-point factorization (not certified)",
                "architecture": arch.name, "perm": args.perm, "relative_error": result.relative_error,
-               "best_error_lower_bound": result.best_error_lower_bound, "constant": result.constant,
+               "best_error_lower_bound": result.best_error_lower_bound, **result.bound_report(),
                "seconds": round(seconds, 3), "factorization_seconds": round(result.seconds, 3), "output": args.output}
     if result.constant is None:
-        payload["constant_reason"] = result.constant_reason
         bound = f"no proved bound for this tree ({result.constant_reason})"
     else:
-        bound = (f"proved: error <= {result.constant:.4g} x best error; best relative error >= "
+        paper = ("" if result.paper_constant is None else
+                 f" (C_beta of arXiv 2411.04506: {result.paper_constant:.4g})")
+        bound = (f"proved: error <= {result.constant:.4g} x best error{paper}; best relative error >= "
                  f"{result.best_error_lower_bound:.3e}")
     text = (f"{arch.name} factors written to {args.output}: relative error {result.relative_error:.3e}; {bound} "
             f"({seconds:.2f} s; floating point, not certified)")
