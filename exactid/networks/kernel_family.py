@@ -1,0 +1,227 @@
+"""Exact kernel vectors of the Jacobian of a (leaky) ReLU network: the upper bound of funcdim.
+
+Notation.  ``z_{l,i}(s)`` is the pre-activation of neuron i of layer l (1-based; layer L is the
+output, no activation) at sample s, ``a_{l-1}(s)`` the outputs of layer l - 1 (``a_0 = x_s``)
+and ``g_{l,i}(s) = d f(x_s) / d z_{l,i}`` (a vector of R^k).  The column of J for the incoming
+weight ``W_l[i, j]`` is ``g_{l,i}(s) a_{l-1,j}(s)`` stacked over s, for the bias ``b_l[i]`` it
+is ``g_{l,i}(s)``.  The chain rule gives ``g_{L,o} = e_o`` and, for a hidden neuron,
+``g_{l,i}(s) = sigma_{l,i}(s) sum_m W_{l+1}[m, i] g_{l+1,m}(s)`` with sigma the slope (1 when
+z > 0, the leak otherwise; a sample on a kink is refused before).
+
+**Live samples.**  ``S_{L,o}`` is every sample; for a hidden neuron ``S_{l,i}`` is the set of s
+with ``sigma_{l,i}(s) != 0`` and ``s in S_{l+1,m}`` for some m with ``W_{l+1}[m, i] != 0``.  By
+induction from the output, ``g_{l,i}(s) = 0`` exactly when s is not in ``S_{l,i}`` (a sufficient
+condition, decided on exact signs and on which weights are exactly 0; no float is involved).
+
+**Neuron null spaces** (rules ``zero_column``, ``neuron_null_space``).  Let ``A_{l,i}`` be the
+matrix with rows ``[a_{l-1}(s), 1]`` for s in ``S_{l,i}`` and ``delta`` a change of the incoming
+weights and bias of (l, i) only (output neurons included).  Then
+``J delta = (g_{l,i}(s) [a_{l-1}(s), 1] . delta)_s``, which is 0 when ``A_{l,i} delta = 0``:
+every vector of the null space of ``A_{l,i}`` (restricted to the free coordinates) is in ker J.
+A column of ``A_{l,i}`` that is 0 gives a unit vector (a zero column of J: blank inputs,
+neurons off at every sample or without a live path, outgoing weights of such neurons).  The
+null space of the other columns is computed exactly: the rows are scaled to integers and
+deduplicated, their rank r mod p selects r rows independent over Q (a nonzero minor), the
+null space of those rows over Z is computed with flint, and ``A_{l,i} N = 0`` is checked
+exactly on every row (when the check fails, the null space of all rows is taken instead).
+
+**Rescalings** (``rescaling``): multiplying the incoming weights and bias of a hidden neuron by
+lambda > 0 and its outgoing weights by 1 / lambda leaves f unchanged (positive homogeneity),
+so the tangent ``r_{l,i}`` (+theta on the incoming coordinates, -theta on the outgoing ones)
+is in ker J.
+
+**Bias trades** (``bias_trade``): for a hidden neuron (l, i) with ``sigma_{l,i}(s) = 1`` at
+every s of ``T_{l,i} = union of S_{l+1,m}`` over the m with ``W_{l+1}[m, i] != 0``, take
+``v = e_{b_l[i]} - sum_m W_{l+1}[m, i] e_{b_{l+1}[m]}``.  Then
+``J v = (sum_m g_{l+1,m}(s) W_{l+1}[m, i] (sigma_{l,i}(s) - 1))_s``: each term vanishes, either
+sigma = 1 or s is outside ``T_{l,i}`` and ``g_{l+1,m}(s) = 0``.  This generalizes the neuron
+active at every sample (the ``always_active`` direction of constancy).
+
+**The bound.**  Every vector of the family V is an exact kernel vector of J over Q with
+rational entries whose denominators are prime to p (those of theta and of the forward pass), so
+``rank_p(V mod p) <= rank_Q(V) <= dim ker J`` and ``U = d - rank_p(V) >= rank J``.  rank_p(V)
+is computed without stacking V: the unit vectors remove their columns; the null-space vectors
+of distinct neurons have disjoint supports (each neuron's incoming coordinates), so their rank
+is the sum of the ranks of their blocks; the rescalings and trades are reduced modulo the span
+of those blocks (row-reduced echelon form mod p per block) and the rank of the remainder added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Optional
+
+import flint
+import numpy as np
+
+from .elimination import rank_profile
+from .relu_forward import ExactForward, int_matmul, layer_offsets, residues
+
+RULES = ("zero_column", "neuron_null_space", "rescaling", "bias_trade")
+
+
+@dataclass
+class KernelFamily:
+    """The family V of kernel vectors of J (free columns only) and the rank of V mod p."""
+
+    d: int  # the number of free columns of J
+    p: int
+    rank: int  # rank_p(V): a lower bound on dim ker J
+    counts: dict
+    vectors: Optional[list] = field(default=None, repr=False)  # (rule, {parameter: Fraction}) if asked
+
+    @property
+    def upper_bound(self) -> int:
+        return self.d - self.rank
+
+
+def live_samples(fwd: ExactForward) -> list[np.ndarray]:
+    """``S_{l,i}`` as boolean n x w_l matrices for l = 1..L (module docstring), index l - 1."""
+    widths, L, n = fwd.widths, len(fwd.widths) - 1, fwd.n
+    live = [None] * L
+    live[L - 1] = np.ones((n, widths[L]), dtype=bool)
+    for l in range(L - 1, 0, -1):  # hidden layer l (1-based)
+        nonzero = (np.asarray(fwd.weights[l]) != 0).astype(np.int64)  # w_{l+1} x w_l
+        reach = (live[l].astype(np.int64) @ nonzero) > 0  # exact integer counts
+        slope_nonzero = fwd.signs[l - 1] > 0 if fwd.slope == 0 else np.ones_like(reach)
+        live[l - 1] = reach & slope_nonzero
+    return live
+
+
+def _unique_rows(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct rows, index of each row's distinct row), for int64 or object arrays."""
+    if a.dtype != object:
+        u, inv = np.unique(a, axis=0, return_inverse=True)
+        return u, inv.ravel()
+    seen: dict = {}
+    inv = np.array([seen.setdefault(tuple(int(v) for v in row), len(seen)) for row in a], dtype=np.int64)
+    u = np.empty((len(seen), a.shape[1]), dtype=object)
+    for row, t in seen.items():
+        u[t] = row
+    return u, inv
+
+
+def _integer_null_space(M: np.ndarray, p: int) -> np.ndarray:
+    """A basis (rows, integers) of the null space over Q of the integer matrix M (module docstring)."""
+    prof = rank_profile(residues(M, 1, p), p, False)
+    if prof.rank == M.shape[1]:
+        return np.zeros((0, M.shape[1]), dtype=object)
+    for rows in (prof.rows, range(M.shape[0])):
+        sub = M[list(rows)]
+        X, nullity = flint.fmpz_mat(sub.shape[0], sub.shape[1], [int(v) for v in sub.ravel()]).nullspace()
+        N = np.array([[int(X[i, j]) for i in range(X.nrows())] for j in range(nullity)], dtype=object)
+        if not N.size or not np.any(int_matmul(M, N.T) != 0):
+            return N.reshape(nullity, M.shape[1])
+    raise AssertionError("the null space of all rows is not a null space")  # flint's nullspace is exact
+
+
+def _rref_mod_p(N: np.ndarray, p: int) -> tuple[np.ndarray, list[int]]:
+    """Row-reduced echelon form mod p of the residue matrix N (nonzero rows) and its pivot columns."""
+    R, rank = flint.nmod_mat(N.shape[0], N.shape[1], [int(v) for v in N.ravel()], p).rref()
+    E = np.array([[int(R[i, j]) for j in range(N.shape[1])] for i in range(rank)], dtype=np.int64)
+    pivots = [int(np.flatnonzero(row)[0]) for row in E]
+    return E.reshape(rank, N.shape[1]), pivots
+
+
+def _mod_p(v: Fraction, p: int) -> int:
+    return v.numerator * pow(v.denominator, -1, p) % p
+
+
+def kernel_family(fwd: ExactForward, p: int, free: Optional[np.ndarray] = None,
+                  keep_vectors: bool = False) -> KernelFamily:
+    """The family V of exact kernel vectors of J and rank_p(V) (module docstring).
+
+    ``free``: boolean mask over theta (the columns of J are the free parameters); ``p`` must
+    divide none of ``fwd.denominators()``.  ``keep_vectors`` returns the vectors themselves (in
+    parameter indices over all of theta, exact Fractions), for tests and certificates.
+
+    >>> from exactid.networks.format import Network
+    >>> from exactid.networks.relu_forward import exact_forward
+    >>> net = Network.from_lists("relu", [([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
+    >>> fam = kernel_family(exact_forward(net, [[1], [2]]), 101)
+    >>> fam.upper_bound, fam.counts["zero_column"], fam.counts["neuron_null_space"]
+    (2, 3, 0)
+    """
+    widths, L = fwd.widths, len(fwd.widths) - 1
+    offsets = layer_offsets(widths)
+    D = offsets[-1][1] + widths[-1]
+    free = np.ones(D, dtype=bool) if free is None else np.asarray(free, dtype=bool)
+    live = live_samples(fwd)
+    counts = dict.fromkeys(RULES, 0)
+    vectors: Optional[list] = [] if keep_vectors else None
+    unit = np.zeros(D, dtype=bool)
+    blocks: list[tuple[np.ndarray, np.ndarray]] = []  # (columns, rref of the block's null space mod p)
+    rank = 0
+    for l in range(1, L + 1):
+        num, den = (fwd.samples, fwd.samples_den) if l == 1 else (fwd.post[l - 2], fwd.post_den[l - 2])
+        ones = np.full((fwd.n, 1), den, dtype=object if num.dtype == object else np.int64)
+        rows, inv = _unique_rows(np.hstack([num.astype(ones.dtype), ones]))  # [a_{l-1}(s), 1] * den
+        w_off, b_off = offsets[l - 1]
+        for i in range(widths[l]):
+            cols = np.array([w_off + i * widths[l - 1] + j for j in range(widths[l - 1])] + [b_off + i])
+            local = np.flatnonzero(free[cols])
+            M = rows[np.unique(inv[live[l - 1][:, i]])][:, local]
+            zero = ~np.any(M != 0, axis=0) if M.shape[0] else np.ones(len(local), dtype=bool)
+            for c in cols[local[zero]]:
+                unit[c] = True
+                counts["zero_column"] += 1
+                if vectors is not None:
+                    vectors.append(("zero_column", {int(c): Fraction(1)}))
+            rest = local[~zero]
+            if not len(rest):
+                continue
+            N = _integer_null_space(M[:, ~zero], p)
+            if not len(N):
+                continue
+            counts["neuron_null_space"] += len(N)
+            if vectors is not None:
+                vectors += [("neuron_null_space", {int(cols[c]): Fraction(int(v)) for c, v in zip(rest, row) if v})
+                            for row in N]
+            E, _ = _rref_mod_p(np.mod(N, p).astype(np.int64), p)
+            rank += len(E)
+            blocks.append((cols[rest], E))
+    # rescalings and bias trades, reduced modulo the span of the blocks
+    others: list[dict] = []
+    for l in range(1, L):
+        W_in, W_out = fwd.weights[l - 1], fwd.weights[l]
+        T = (live[l].astype(np.int64) @ (np.asarray(W_out) != 0).astype(np.int64)) > 0
+        for i in range(widths[l]):
+            r = {}
+            for j in range(widths[l - 1]):
+                if W_in[i, j]:
+                    r[offsets[l - 1][0] + i * widths[l - 1] + j] = Fraction(int(W_in[i, j]), fwd.weights_den[l - 1])
+            if fwd.biases[l - 1][i]:
+                r[offsets[l - 1][1] + i] = Fraction(int(fwd.biases[l - 1][i]), fwd.biases_den[l - 1])
+            for m in range(widths[l + 1]):
+                if W_out[m, i]:
+                    r[offsets[l][0] + m * widths[l] + i] = -Fraction(int(W_out[m, i]), fwd.weights_den[l])
+            if r:
+                others.append(r)
+                counts["rescaling"] += 1
+                if vectors is not None:
+                    vectors.append(("rescaling", r))
+            if not np.all(fwd.signs[l - 1][T[:, i], i] > 0):
+                continue
+            t = {offsets[l - 1][1] + i: Fraction(1)}
+            t.update({offsets[l][1] + m: -Fraction(int(W_out[m, i]), fwd.weights_den[l])
+                      for m in range(widths[l + 1]) if W_out[m, i]})
+            if all(free[c] for c in t):
+                others.append(t)
+                counts["bias_trade"] += 1
+                if vectors is not None:
+                    vectors.append(("bias_trade", t))
+    if others:
+        R = np.zeros((len(others), D), dtype=np.int64)
+        for row, v in enumerate(others):
+            for c, x in v.items():
+                R[row, c] = _mod_p(x, p)
+        for cols, E in blocks:
+            _, pivots = E, [int(np.flatnonzero(e)[0]) for e in E]
+            coef = R[:, cols[pivots]]
+            R[:, cols] = (R[:, cols] - coef @ E) % p if (p - 1) ** 2 * len(E) < 1 << 62 else \
+                np.array((R[:, cols].astype(object) - coef.astype(object) @ E.astype(object)) % p, dtype=np.int64)
+        keep = np.flatnonzero(free & ~unit)
+        rank += rank_profile(R[:, keep], p, False).rank
+    rank += int(unit.sum())
+    return KernelFamily(int(free.sum()), p, rank, counts, vectors)
