@@ -92,12 +92,14 @@ def check_family(net, X, free=None):
 @pytest.mark.parametrize("activation", ["relu", "leaky_relu:1/10"])
 @pytest.mark.parametrize("widths", [[3, 4, 2], [4, 3, 3, 2], [3, 2, 4, 2, 1]])
 def test_family_is_in_the_kernel_and_bound_is_sound(widths, activation):
-    seen = 0
+    seen, counts = 0, dict.fromkeys(["neuron_null_space", "outgoing_null_space", "bias_trade"], 0)
     for seed in range(25):
         net = integer_network(widths, seed, activation)
         out = check_family(net, sparse_samples(1 + seed % 9, widths[0], seed))
         seen += out is not None
-    assert seen >= 10
+        for rule in counts:
+            counts[rule] += out[0].counts[rule] if out else 0
+    assert seen >= 10 and all(counts.values()), counts  # every rule is exercised
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -167,3 +169,15 @@ def test_bias_trade_of_a_neuron_active_wherever_it_matters():
     assert (1, 0) not in fwd.always_positive()
     fam, _ = check_family(net, np.array(X))
     assert fam.counts["bias_trade"] >= 1
+
+
+def test_outgoing_null_space_of_a_rare_input():
+    # input 1 is nonzero at one sample only: 1 output row there cannot separate the 4 weights
+    # leaving it (the first hidden layer is 4 wide), so 3 of their combinations are in ker J
+    net = Network.from_lists("leaky_relu:1/5", [([[1, 2], [-3, 2], [2, 1], [1, -1]], ["1/2", "-1/2", "3/2", "1/3"]),
+                                                ([[3, 1, 1, 2]], [0])])
+    X = np.array([[1, 0], [2, 0], [-1, 0], [3, 0], [1, 2], [-2, 0], [0, 0], [4, 0]])
+    fam, rank = check_family(net, X)
+    out = [v for rule, v in fam.vectors if rule == "outgoing_null_space"]
+    assert sum(set(v) <= {1, 3, 5, 7} for v in out) == 3  # on W1[:, 1]
+    # (and one on W1[:, 0]: neurons 0 and 2 have the same signs at every sample, and k = 1)

@@ -25,6 +25,19 @@ deduplicated, their rank r mod p selects r rows independent over Q (a nonzero mi
 null space of those rows over Z is computed with flint, and ``A_{l,i} N = 0`` is checked
 exactly on every row (when the check fails, the null space of all rows is taken instead).
 
+**Outgoing null spaces** (``outgoing_null_space``): the dual rule, on the weights leaving one
+input coordinate j of layer l (an input of the network for l = 1, the hidden neuron (l-1, j)
+otherwise).  For ``delta`` on ``W_l[:, j]`` only, ``J delta = (a_{l-1,j}(s) G_l(s) delta)_s`` with
+``G_l(s)`` the k x w_l matrix of the ``g_{l,i}(s)``; it is 0 when ``G_l(s) delta = 0`` at every
+sample where ``a_{l-1,j}(s) != 0``.  ``G_l(s)`` depends only on the signs of layers l..L-1 at s
+(one sample per distinct pattern is kept); it is found exactly as integers, ``G_L = I`` and
+``G_l = G_{l+1} W_{l+1} diag(sigma_l)`` with the numerators of the weights and of the slopes (a
+positive multiple of the true ``G_l(s)`` per sample, which has the same null space).  The
+stacked matrix is reduced mod p first and the exact null space (as above) is computed only when
+its rank mod p is below its number of columns; columns already known to be zero are left out.
+This catches an input (a pixel) or a neuron that is nonzero on so few samples that the k rows
+per sample cannot separate the weights leaving it.
+
 **Rescalings** (``rescaling``): multiplying the incoming weights and bias of a hidden neuron by
 lambda > 0 and its outgoing weights by 1 / lambda leaves f unchanged (positive homogeneity),
 so the tangent ``r_{l,i}`` (+theta on the incoming coordinates, -theta on the outgoing ones)
@@ -43,7 +56,8 @@ rational entries whose denominators are prime to p (those of theta and of the fo
 is computed without stacking V: the unit vectors remove their columns; the null-space vectors
 of distinct neurons have disjoint supports (each neuron's incoming coordinates), so their rank
 is the sum of the ranks of their blocks; the rescalings and trades are reduced modulo the span
-of those blocks (row-reduced echelon form mod p per block) and the rank of the remainder added.
+of those blocks (row-reduced echelon form mod p per block) together with the outgoing null
+spaces (which cross the blocks), and the rank of the remainder added.
 """
 
 from __future__ import annotations
@@ -56,9 +70,9 @@ import flint
 import numpy as np
 
 from .elimination import rank_profile
-from .relu_forward import ExactForward, int_matmul, layer_offsets, residues
+from .relu_forward import ExactForward, int_matmul, layer_offsets, matmul_mod, residues
 
-RULES = ("zero_column", "neuron_null_space", "rescaling", "bias_trade")
+RULES = ("zero_column", "neuron_null_space", "outgoing_null_space", "rescaling", "bias_trade")
 
 
 @dataclass
@@ -112,6 +126,9 @@ def _integer_null_space(M: np.ndarray, p: int) -> np.ndarray:
         X, nullity = flint.fmpz_mat(sub.shape[0], sub.shape[1], [int(v) for v in sub.ravel()]).nullspace()
         N = np.array([[int(X[i, j]) for i in range(X.nrows())] for j in range(nullity)], dtype=object)
         if not N.size or not np.any(int_matmul(M, N.T) != 0):
+            for row in N:  # primitive integer vectors
+                g = int(np.gcd.reduce(np.abs(row).astype(object)))
+                row //= g if g > 1 else 1
             return N.reshape(nullity, M.shape[1])
     raise AssertionError("the null space of all rows is not a null space")  # flint's nullspace is exact
 
@@ -126,6 +143,36 @@ def _rref_mod_p(N: np.ndarray, p: int) -> tuple[np.ndarray, list[int]]:
 
 def _mod_p(v: Fraction, p: int) -> int:
     return v.numerator * pow(v.denominator, -1, p) % p
+
+
+def gradients_mod_p(fwd: ExactForward, p: int) -> list[np.ndarray]:
+    """``G_l(s) = d f(x_s) / d z_l`` mod p (n x k x w_l) for l = 1..L, index l - 1."""
+    L, k = len(fwd.widths) - 1, fwd.k
+    ws = [residues(w, dw, p) for w, dw in zip(fwd.weights, fwd.weights_den)]
+    G = [None] * L
+    G[L - 1] = np.broadcast_to(np.eye(k, dtype=np.int64), (fwd.n, k, k))
+    for l in range(L - 1, 0, -1):
+        G[l - 1] = matmul_mod(G[l], ws[l], p) * fwd.slope_residues(l, p)[:, None, :] % p
+    return G
+
+
+def gradients_exact(fwd: ExactForward, l: int, samples: np.ndarray) -> np.ndarray:
+    """Positive integer multiples ``c_s G_l(s)`` of the gradients of layer l at ``samples`` (m x k x w_l).
+
+    ``G_L = I`` and ``G_l = G_{l+1} W_{l+1} diag(sigma_l)``: the weights are taken as their
+    integer numerators and the slopes as 1 -> den, leak -> its numerator (positive scalings of
+    each sample's G, which leave its null space unchanged).
+    """
+    L, k, m = len(fwd.widths) - 1, fwd.k, len(samples)
+    G = np.broadcast_to(np.eye(k, dtype=np.int64), (m, k, k)).copy()
+    a, c = fwd.slope.numerator, fwd.slope.denominator
+    for q in range(L - 1, l - 1, -1):  # hidden layer q (1-based): through W_{q+1} and sigma_q
+        W = np.asarray(fwd.weights[q])
+        G = int_matmul(G.reshape(m * k, -1), W).reshape(m, k, W.shape[1])
+        on = fwd.signs[q - 1][samples] > 0
+        sigma = on.astype(np.int64) if a == 0 else np.where(on, c, a).astype(object)
+        G = G * sigma[:, None, :]
+    return G
 
 
 def kernel_family(fwd: ExactForward, p: int, free: Optional[np.ndarray] = None,
@@ -181,8 +228,32 @@ def kernel_family(fwd: ExactForward, p: int, free: Optional[np.ndarray] = None,
             E, _ = _rref_mod_p(np.mod(N, p).astype(np.int64), p)
             rank += len(E)
             blocks.append((cols[rest], E))
-    # rescalings and bias trades, reduced modulo the span of the blocks
+    # outgoing null spaces, rescalings and bias trades, reduced modulo the span of the blocks
     others: list[dict] = []
+    G = gradients_mod_p(fwd, p)
+    patterns = np.hstack([np.zeros((fwd.n, 1), dtype=np.int64)] + [(s > 0).astype(np.int64) for s in fwd.signs])
+    for l in range(1, L + 1):
+        num, den = (fwd.samples, fwd.samples_den) if l == 1 else (fwd.post[l - 2], fwd.post_den[l - 2])
+        # G_l(s) depends only on the signs of layers l..L-1 (column 0: so that none is empty)
+        _, by_pattern = _unique_rows(patterns[:, [0, *range(1 + sum(widths[1:l]), patterns.shape[1])]])
+        for j in range(widths[l - 1]):
+            cols = np.array([offsets[l - 1][0] + i * widths[l - 1] + j for i in range(widths[l])])
+            local = np.flatnonzero(free[cols] & ~unit[cols])
+            act = np.flatnonzero(np.asarray(num[:, j]) != 0)
+            if not len(local) or not len(act):
+                continue
+            _, first = np.unique(by_pattern[act], return_index=True)
+            act = act[first]  # one sample per distinct G_l(s)
+            Gp = G[l - 1][act][:, :, local].reshape(len(act) * fwd.k, len(local))
+            if rank_profile(Gp.copy(), p, False).rank == len(local):
+                continue
+            M = gradients_exact(fwd, l, act)[:, :, local].reshape(len(act) * fwd.k, len(local))
+            for row in _integer_null_space(M, p):
+                v = {int(cols[c]): Fraction(int(x)) for c, x in zip(local, row) if x}
+                others.append(v)
+                counts["outgoing_null_space"] += 1
+                if vectors is not None:
+                    vectors.append(("outgoing_null_space", v))
     for l in range(1, L):
         W_in, W_out = fwd.weights[l - 1], fwd.weights[l]
         T = (live[l].astype(np.int64) @ (np.asarray(W_out) != 0).astype(np.int64)) > 0
