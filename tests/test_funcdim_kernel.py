@@ -59,7 +59,8 @@ def exact_jacobian(net, X) -> flint.fmpq_mat:
         blocks = []
         for l in range(L - 1, -1, -1):
             a = acts[l]
-            blocks.insert(0, [[G[o][i] * a[j] for i in range(len(W[l])) for j in range(len(a))] + G[o] for o in range(k)])
+            blocks.insert(0, [[G[o][i] * a[j] for i in range(len(W[l])) for j in range(len(a))] + G[o]
+                              for o in range(k)])
             if l:
                 G = [[sum(G[o][m] * W[l][m][i] for m in range(len(W[l]))) * slopes[l - 1][i] for i in range(len(a))]
                      for o in range(k)]
@@ -92,7 +93,7 @@ def check_family(net, X, free=None):
 @pytest.mark.parametrize("activation", ["relu", "leaky_relu:1/10"])
 @pytest.mark.parametrize("widths", [[3, 4, 2], [4, 3, 3, 2], [3, 2, 4, 2, 1]])
 def test_family_is_in_the_kernel_and_bound_is_sound(widths, activation):
-    seen, counts = 0, dict.fromkeys(["neuron_null_space", "outgoing_null_space", "bias_trade"], 0)
+    seen, counts = 0, dict.fromkeys(["neuron_null_space", "outgoing_null_space", "bias_trade", "shared_pattern"], 0)
     for seed in range(25):
         net = integer_network(widths, seed, activation)
         out = check_family(net, sparse_samples(1 + seed % 9, widths[0], seed))
@@ -181,3 +182,16 @@ def test_outgoing_null_space_of_a_rare_input():
     out = [v for rule, v in fam.vectors if rule == "outgoing_null_space"]
     assert sum(set(v) <= {1, 3, 5, 7} for v in out) == 3  # on W1[:, 1]
     # (and one on W1[:, 0]: neurons 0 and 2 have the same signs at every sample, and k = 1)
+
+
+def test_shared_pattern_trade_closes_the_bound():
+    # neurons 0 and 1 of the hidden layer are on at every sample: each can take over the other's
+    # incoming weights (and neuron 2 switches), so the rank is below d - h and the shared
+    # pattern trades (with the bias trades and rescalings) account for all of the kernel
+    net = Network.from_lists("relu", [([[1, 2], [2, -1], [1, -1]], [20, 20, "1/2"]), ([[1, 2, 3], [2, -1, 1]], [0, 1])])
+    X = np.array([[1, 2], [3, -1], [-2, 1], [0, 3], [2, 2], [-1, -3], [4, 1], [1, -2], [-3, 2], [2, -1]])
+    fam, rank = check_family(net, X)
+    assert fam.counts["shared_pattern"] == 2 and fam.counts["bias_trade"] == 2
+    assert rank < net.num_parameters - net.num_hidden and fam.upper_bound == rank
+    fd = functional_dimension(net, X)
+    assert fd.status == "exact" and fd.rank == rank and fd.upper_bound_reason.startswith("kernel vectors")

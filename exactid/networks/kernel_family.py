@@ -38,17 +38,21 @@ its rank mod p is below its number of columns; columns already known to be zero 
 This catches an input (a pixel) or a neuron that is nonzero on so few samples that the k rows
 per sample cannot separate the weights leaving it.
 
-**Rescalings** (``rescaling``): multiplying the incoming weights and bias of a hidden neuron by
-lambda > 0 and its outgoing weights by 1 / lambda leaves f unchanged (positive homogeneity),
-so the tangent ``r_{l,i}`` (+theta on the incoming coordinates, -theta on the outgoing ones)
-is in ker J.
-
-**Bias trades** (``bias_trade``): for a hidden neuron (l, i) with ``sigma_{l,i}(s) = 1`` at
-every s of ``T_{l,i} = union of S_{l+1,m}`` over the m with ``W_{l+1}[m, i] != 0``, take
-``v = e_{b_l[i]} - sum_m W_{l+1}[m, i] e_{b_{l+1}[m]}``.  Then
-``J v = (sum_m g_{l+1,m}(s) W_{l+1}[m, i] (sigma_{l,i}(s) - 1))_s``: each term vanishes, either
-sigma = 1 or s is outside ``T_{l,i}`` and ``g_{l+1,m}(s) = 0``.  This generalizes the neuron
-active at every sample (the ``always_active`` direction of constancy).
+**Trades between neurons of one layer** (``rescaling``, ``shared_pattern``, ``bias_trade``).  For a
+hidden neuron (l, i) let ``T_{l,i}`` be the union of the ``S_{l+1,m}`` over the m with
+``W_{l+1}[m, i] != 0`` (the samples where its output can matter), and let i2 be a neuron of the
+same layer, or the constant input 1 (its "pre-activation" is 1, its slope 1).  Move the incoming
+weights and bias of (l, i) by those of i2 (``theta_{i2}``; for the constant, ``e_{b_l[i]}``) and
+the weights leaving i2 (for the constant, the biases ``b_{l+1}``) by ``-W_{l+1}[:, i]``:
+``v = sum_j theta_{i2}[j] e_{(l,i),j} - sum_m W_{l+1}[m, i] e_{W_{l+1}[m, i2]}``.  Then
+``J v = (g_{l,i}(s) z_{i2}(s) - sum_m g_{l+1,m}(s) W_{l+1}[m, i] a_{i2}(s))_s
+      = (sum_m g_{l+1,m}(s) W_{l+1}[m, i] (sigma_{l,i}(s) - sigma_{i2}(s)) z_{i2}(s))_s``,
+using ``a_{i2} = sigma_{i2} z_{i2}``.  Each term vanishes when ``sigma_{l,i}(s) = sigma_{i2}(s)``
+or s is outside ``T_{l,i}`` (then ``g_{l+1,m}(s) = 0``).  So v is in ker J when (l, i) and i2 have
+the same signs at every sample of ``T_{l,i}``: always for i2 = i (the rescaling of (l, i), the
+tangent of the positive homogeneity), for the constant when (l, i) is active on ``T_{l,i}`` (a
+generalization of the neuron active at every sample, ``always_active`` among the directions of
+constancy), and for two neurons that switch together wherever it matters.
 
 **The bound.**  Every vector of the family V is an exact kernel vector of J over Q with
 rational entries whose denominators are prime to p (those of theta and of the forward pass), so
@@ -72,7 +76,8 @@ import numpy as np
 from .elimination import rank_profile
 from .relu_forward import ExactForward, int_matmul, layer_offsets, matmul_mod, residues
 
-RULES = ("zero_column", "neuron_null_space", "outgoing_null_space", "rescaling", "bias_trade")
+RULES = ("zero_column", "neuron_null_space", "outgoing_null_space", "rescaling", "bias_trade",
+         "shared_pattern")
 
 
 @dataclass
@@ -255,33 +260,36 @@ def kernel_family(fwd: ExactForward, p: int, free: Optional[np.ndarray] = None,
                 if vectors is not None:
                     vectors.append(("outgoing_null_space", v))
     for l in range(1, L):
-        W_in, W_out = fwd.weights[l - 1], fwd.weights[l]
-        T = (live[l].astype(np.int64) @ (np.asarray(W_out) != 0).astype(np.int64)) > 0
+        W_in, W_out, dw = fwd.weights[l - 1], np.asarray(fwd.weights[l]), fwd.weights_den[l]
+        T = (live[l].astype(np.int64) @ (W_out != 0).astype(np.int64)) > 0
+        on = fwd.signs[l - 1] > 0
+        theta = [{j: Fraction(int(W_in[i, j]), fwd.weights_den[l - 1]) for j in range(widths[l - 1]) if W_in[i, j]}
+                 for i in range(widths[l])]  # incoming weights (j < fan_in) and bias (j = fan_in) of (l, i)
         for i in range(widths[l]):
-            r = {}
-            for j in range(widths[l - 1]):
-                if W_in[i, j]:
-                    r[offsets[l - 1][0] + i * widths[l - 1] + j] = Fraction(int(W_in[i, j]), fwd.weights_den[l - 1])
             if fwd.biases[l - 1][i]:
-                r[offsets[l - 1][1] + i] = Fraction(int(fwd.biases[l - 1][i]), fwd.biases_den[l - 1])
-            for m in range(widths[l + 1]):
-                if W_out[m, i]:
-                    r[offsets[l][0] + m * widths[l] + i] = -Fraction(int(W_out[m, i]), fwd.weights_den[l])
-            if r:
-                others.append(r)
-                counts["rescaling"] += 1
-                if vectors is not None:
-                    vectors.append(("rescaling", r))
-            if not np.all(fwd.signs[l - 1][T[:, i], i] > 0):
-                continue
-            t = {offsets[l - 1][1] + i: Fraction(1)}
-            t.update({offsets[l][1] + m: -Fraction(int(W_out[m, i]), fwd.weights_den[l])
-                      for m in range(widths[l + 1]) if W_out[m, i]})
-            if all(free[c] for c in t):
-                others.append(t)
-                counts["bias_trade"] += 1
-                if vectors is not None:
-                    vectors.append(("bias_trade", t))
+                theta[i][widths[l - 1]] = Fraction(int(fwd.biases[l - 1][i]), fwd.biases_den[l - 1])
+
+        def into(i, j):  # coordinate of the incoming weight j (bias: j = fan_in) of (l, i)
+            return offsets[l - 1][1] + i if j == widths[l - 1] else offsets[l - 1][0] + i * widths[l - 1] + j
+
+        for i in range(widths[l]):
+            # (rule, i2): i2 = i the rescaling, i2 = None the bias input, else another neuron
+            moves = [("rescaling", i)]
+            if T[:, i].any():
+                same = np.all(on[T[:, i]] == on[T[:, i], i][:, None], axis=0)
+                moves += [("shared_pattern", int(i2)) for i2 in np.flatnonzero(same) if i2 != i]
+                if on[T[:, i], i].all():
+                    moves.append(("bias_trade", None))
+            for rule, i2 in moves:
+                source = {widths[l - 1]: Fraction(1)} if i2 is None else theta[i2]
+                v = {into(i, j): x for j, x in source.items()}
+                v.update({(offsets[l][1] + m if i2 is None else offsets[l][0] + m * widths[l] + i2):
+                          -Fraction(int(W_out[m, i]), dw) for m in np.flatnonzero(W_out[:, i])})
+                if v and all(free[c] for c in v):
+                    others.append(v)
+                    counts[rule] += 1
+                    if vectors is not None:
+                        vectors.append((rule, v))
     if others:
         R = np.zeros((len(others), D), dtype=np.int64)
         for row, v in enumerate(others):
