@@ -195,3 +195,17 @@ def test_shared_pattern_trade_closes_the_bound():
     assert rank < net.num_parameters - net.num_hidden and fam.upper_bound == rank
     fd = functional_dimension(net, X)
     assert fd.status == "exact" and fd.rank == rank and fd.upper_bound_reason.startswith("kernel vectors")
+
+
+def test_outgoing_null_space_of_a_group_of_rare_inputs():
+    # inputs 1 and 2 are nonzero at 2 samples each, one of them shared: the weights leaving them
+    # have 2 and 3 kernel vectors apart, 6 together (a combination across the two inputs)
+    net = Network.from_lists("relu", [([[2, -3, -2], [-2, -2, 2], [3, 1, -3], [-3, -1, 0]],
+                                       ["1/2", "-1/2", "3/2", "1/3"]), ([[1, 0, -2, -2]], [0])])
+    X = np.array([[1, 1, 0], [2, 0, 0], [-1, 2, 1], [3, 0, 0], [1, 0, 2], [-2, 0, 0], [0, 0, 0], [4, 0, 0],
+                  [1, 0, 0], [-3, 0, 0]])
+    fam, rank = check_family(net, X)
+    group = {1, 4, 7, 10, 2, 5, 8, 11}  # W1[:, 1] and W1[:, 2]
+    units = [c for rule, v in fam.vectors if rule == "zero_column" for c in v if c in group]
+    out = [v for rule, v in fam.vectors if rule == "outgoing_null_space" and set(v) <= group]
+    assert len(units) + len(out) == 6 and any(set(v) & {1, 4, 7, 10} and set(v) & {2, 5, 8, 11} for v in out)

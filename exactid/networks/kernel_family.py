@@ -25,18 +25,22 @@ deduplicated, their rank r mod p selects r rows independent over Q (a nonzero mi
 null space of those rows over Z is computed with flint, and ``A_{l,i} N = 0`` is checked
 exactly on every row (when the check fails, the null space of all rows is taken instead).
 
-**Outgoing null spaces** (``outgoing_null_space``): the dual rule, on the weights leaving one
-input coordinate j of layer l (an input of the network for l = 1, the hidden neuron (l-1, j)
-otherwise).  For ``delta`` on ``W_l[:, j]`` only, ``J delta = (a_{l-1,j}(s) G_l(s) delta)_s`` with
-``G_l(s)`` the k x w_l matrix of the ``g_{l,i}(s)``; it is 0 when ``G_l(s) delta = 0`` at every
-sample where ``a_{l-1,j}(s) != 0``.  ``G_l(s)`` depends only on the signs of layers l..L-1 at s
-(one sample per distinct pattern is kept); it is found exactly as integers, ``G_L = I`` and
+**Outgoing null spaces** (``outgoing_null_space``): the dual rule, on the weights leaving a set R
+of input coordinates of layer l (inputs of the network for l = 1, hidden neurons of layer l - 1
+otherwise).  For ``delta`` on the columns ``W_l[:, R]`` only,
+``J delta = (G_l(s) sum_{j in R} a_{l-1,j}(s) delta_{:,j})_s`` with ``G_l(s)`` the k x w_l matrix
+of the ``g_{l,i}(s)``: delta is in ker J when the matrix with rows ``G_l(s)[o, i] a_{l-1,j}(s)``
+(one row per sample s where some ``a_{l-1,j}``, j in R, is nonzero, and output o; one column per
+``(i, j)``) maps it to 0.  ``G_l(s)`` depends only on the signs of layers l..L-1 at s (repeated
+rows are dropped); it is found exactly as integers, ``G_L = I`` and
 ``G_l = G_{l+1} W_{l+1} diag(sigma_l)`` with the numerators of the weights and of the slopes (a
-positive multiple of the true ``G_l(s)`` per sample, which has the same null space).  The
-stacked matrix is reduced mod p first and the exact null space (as above) is computed only when
-its rank mod p is below its number of columns; columns already known to be zero are left out.
-This catches an input (a pixel) or a neuron that is nonzero on so few samples that the k rows
-per sample cannot separate the weights leaving it.
+positive multiple of the true ``G_l(s)`` per sample, which leaves the null space unchanged).  R
+is a single input, or a group of inputs each nonzero at no more than w_l samples, joined when
+they share a sample (at most :data:`GROUP_COLUMNS` columns).  The matrix is reduced mod p first
+and its exact null space (as above) is computed only when its rank mod p is below its number of
+columns; columns already known to be zero are left out.  This catches inputs (rare pixels) or
+neurons nonzero on so few samples that the k rows per sample cannot separate the weights
+leaving them.
 
 **Trades between neurons of one layer** (``rescaling``, ``shared_pattern``, ``bias_trade``).  For a
 hidden neuron (l, i) let ``T_{l,i}`` be the union of the ``S_{l+1,m}`` over the m with
@@ -123,6 +127,9 @@ def _unique_rows(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _integer_null_space(M: np.ndarray, p: int) -> np.ndarray:
     """A basis (rows, integers) of the null space over Q of the integer matrix M (module docstring)."""
+    if M.dtype == object and M.size:  # divide each row by its content: smaller numbers, same null space
+        g = np.array([int(np.gcd.reduce(np.abs(row))) or 1 for row in M], dtype=object)
+        M = M // g[:, None]
     prof = rank_profile(residues(M, 1, p), p, False)
     if prof.rank == M.shape[1]:
         return np.zeros((0, M.shape[1]), dtype=object)
@@ -178,6 +185,40 @@ def gradients_exact(fwd: ExactForward, l: int, samples: np.ndarray) -> np.ndarra
         sigma = on.astype(np.int64) if a == 0 else np.where(on, c, a).astype(object)
         G = G * sigma[:, None, :]
     return G
+
+
+#: Most weights (columns) in a group of inputs: a larger group is split into singletons (the exact
+#: null space of a group costs about the cube of its size times the length of its numbers).
+GROUP_COLUMNS = 512
+
+
+def _input_groups(nonzero: np.ndarray, fan_out: int) -> list[list[int]]:
+    """The inputs of a layer in groups: those nonzero at 1..fan_out samples joined when they share a
+    sample (connected components), each other input alone."""
+    counts = nonzero.sum(axis=0)
+    rare = [j for j in range(nonzero.shape[1]) if 0 < counts[j] <= fan_out]
+    parent = {j: j for j in rare}
+
+    def find(j):
+        while parent[j] != j:
+            parent[j] = parent[parent[j]]
+            j = parent[j]
+        return j
+
+    owner: dict = {}
+    for j in rare:
+        for s in np.flatnonzero(nonzero[:, j]):
+            if s in owner:
+                parent[find(j)] = find(owner[s])
+            else:
+                owner[s] = j
+    components: dict = {}
+    for j in rare:
+        components.setdefault(find(j), []).append(j)
+    out = [[j] for j in range(nonzero.shape[1]) if counts[j] > fan_out]
+    for group in components.values():
+        out += [[j] for j in group] if len(group) * fan_out > GROUP_COLUMNS else [sorted(group)]
+    return out
 
 
 def kernel_family(fwd: ExactForward, p: int, free: Optional[np.ndarray] = None,
@@ -238,22 +279,25 @@ def kernel_family(fwd: ExactForward, p: int, free: Optional[np.ndarray] = None,
     G = gradients_mod_p(fwd, p)
     patterns = np.hstack([np.zeros((fwd.n, 1), dtype=np.int64)] + [(s > 0).astype(np.int64) for s in fwd.signs])
     for l in range(1, L + 1):
-        num, den = (fwd.samples, fwd.samples_den) if l == 1 else (fwd.post[l - 2], fwd.post_den[l - 2])
+        num = fwd.samples if l == 1 else fwd.post[l - 2]
         # G_l(s) depends only on the signs of layers l..L-1 (column 0: so that none is empty)
         _, by_pattern = _unique_rows(patterns[:, [0, *range(1 + sum(widths[1:l]), patterns.shape[1])]])
-        for j in range(widths[l - 1]):
-            cols = np.array([offsets[l - 1][0] + i * widths[l - 1] + j for i in range(widths[l])])
-            local = np.flatnonzero(free[cols] & ~unit[cols])
-            act = np.flatnonzero(np.asarray(num[:, j]) != 0)
+        nonzero = np.asarray(num != 0)
+        for R in _input_groups(nonzero, widths[l]):
+            cols = np.array([offsets[l - 1][0] + i * widths[l - 1] + j for i in range(widths[l]) for j in R])
+            local = np.flatnonzero(free[cols] & ~unit[cols])  # (i, j) in the order i * len(R) + position of j
+            act = np.flatnonzero(nonzero[:, R].any(axis=1))
             if not len(local) or not len(act):
                 continue
-            _, first = np.unique(by_pattern[act], return_index=True)
-            act = act[first]  # one sample per distinct G_l(s)
-            Gp = G[l - 1][act][:, :, local].reshape(len(act) * fwd.k, len(local))
-            if rank_profile(Gp.copy(), p, False).rank == len(local):
+            key = by_pattern[act, None] if len(R) == 1 else np.hstack([by_pattern[act, None], num[act][:, R]])
+            _, first = np.unique(_unique_rows(key)[1], return_index=True)
+            act = act[first]  # one sample per distinct G_l(s) (and values of the inputs R)
+            A = residues(num[act][:, R], 1, p)
+            Gp = (G[l - 1][act][:, :, :, None] * A[:, None, None, :] % p).reshape(len(act) * fwd.k, -1)[:, local]
+            if rank_profile(Gp, p, False).rank == len(local):
                 continue
-            M = gradients_exact(fwd, l, act)[:, :, local].reshape(len(act) * fwd.k, len(local))
-            for row in _integer_null_space(M, p):
+            M = (gradients_exact(fwd, l, act)[:, :, :, None] * num[act][:, None, None, R]).reshape(len(act) * fwd.k, -1)
+            for row in _integer_null_space(M[:, local], p):
                 v = {int(cols[c]): Fraction(int(x)) for c, x in zip(local, row) if x}
                 others.append(v)
                 counts["outgoing_null_space"] += 1
