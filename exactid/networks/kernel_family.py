@@ -248,7 +248,7 @@ def kernel_family(fwd: ExactForward, p: int, free: Optional[np.ndarray] = None,
     rank = 0
     for l in range(1, L + 1):
         num, den = (fwd.samples, fwd.samples_den) if l == 1 else (fwd.post[l - 2], fwd.post_den[l - 2])
-        ones = np.full((fwd.n, 1), den, dtype=object if num.dtype == object else np.int64)
+        ones = np.full((fwd.n, 1), den, dtype=object if num.dtype == object or den >= 1 << 62 else np.int64)
         rows, inv = _unique_rows(np.hstack([num.astype(ones.dtype), ones]))  # [a_{l-1}(s), 1] * den
         w_off, b_off = offsets[l - 1]
         for i in range(widths[l]):
@@ -296,7 +296,8 @@ def kernel_family(fwd: ExactForward, p: int, free: Optional[np.ndarray] = None,
             Gp = (G[l - 1][act][:, :, :, None] * A[:, None, None, :] % p).reshape(len(act) * fwd.k, -1)[:, local]
             if rank_profile(Gp, p, False).rank == len(local):
                 continue
-            M = (gradients_exact(fwd, l, act)[:, :, :, None] * num[act][:, None, None, R]).reshape(len(act) * fwd.k, -1)
+            Ge, Ae = gradients_exact(fwd, l, act).astype(object), num[act][:, R].astype(object)  # no overflow
+            M = (Ge[:, :, :, None] * Ae[:, None, None, :]).reshape(len(act) * fwd.k, -1)
             for row in _integer_null_space(M[:, local], p):
                 v = {int(cols[c]): Fraction(int(x)) for c, x in zip(local, row) if x}
                 others.append(v)
