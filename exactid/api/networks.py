@@ -162,8 +162,9 @@ def funcdim(net: Any, X: Any) -> FuncdimResult:
     """Batch functional dimension of a (leaky) ReLU network: the exact rank of its Jacobian on ``X``.
 
     rank J mod p (a nonzero minor) is a certified lower bound; the verdict is ``exact`` only
-    when a verified upper bound meets it (the rescaling kernel vectors and exactly zero
-    columns, ``R_A = k rank K`` with a verified kernel of K, or the exact rank of a small J),
+    when a verified upper bound meets it (d minus the rank mod p of the exact kernel vectors of
+    :mod:`exactid.networks.kernel_family`, ``R_A = k rank K`` with a verified kernel of K, or
+    the exact rank of a small J),
     otherwise ``lower_bound``.  A sample on a kink (J not defined) raises
     :class:`~exactid.errors.InputError`.  See :mod:`exactid.networks.funcdim`.
 

@@ -3,12 +3,11 @@
 rank J mod p (a nonzero minor) is a lower bound.  It is reported as **exact** only when an
 upper bound proved by kernel vectors meets it:
 
-- the structural bound ``U = (d - |Z|) - rank_p(R restricted to the other columns)``, where Z
-  are columns of J that are exactly zero (first-layer weights of an input coordinate that is 0
-  at every sample; the incoming weights and bias of a neuron with zero outgoing weights; the
-  incoming weights, bias and outgoing weights of a ReLU neuron off at every sample) and R the
-  rescaling directions, which are kernel vectors of J (rank_p(R) <= rank R, so U is an upper
-  bound);
+- the structural bound ``U = d - rank_p(V)``, V the family of exact kernel vectors of J built
+  by :mod:`exactid.networks.kernel_family` (unit vectors of the exactly zero columns; the null
+  space of each neuron's inputs over the samples where its gradient may be nonzero; the
+  rescaling directions; bias trades of neurons active wherever they matter).  rank_p(V) <=
+  rank V <= dim ker J, so U is an upper bound;
 - ``R_A = k rank K`` when the rank of the Gram matrix K is certified exactly (verified kernel);
 - for small J, the exact rank over Q with its verified kernel (:func:`certified_rank`).
 
@@ -26,8 +25,8 @@ import numpy as np
 
 from ..linalg.rank import certified_rank
 from ..resources import ensure_fits
-from .constancy import _Params
 from .elimination import rank_profile, usable_prime
+from .kernel_family import kernel_family
 from .format import Network
 from .local_identifiability import (EXACT_RANK_ENTRIES, JacobianMinor, _minor, gram_matrix_exact, gram_rank_mod_p,
                                    jacobian_over_q)
@@ -55,39 +54,6 @@ class FuncDim:
                 "upper_bound_reason": self.upper_bound_reason, "d": self.d, "h": self.h,
                 "d_minus_h": self.d - self.h, "n": self.n, "k": self.k, "p": self.minor.p,
                 "zero_columns": self.zero_columns, "seconds": {k: round(v, 3) for k, v in self.seconds.items()}}
-
-
-def zero_columns(fwd: ExactForward) -> np.ndarray:
-    """Boolean mask of the columns of J that are exactly zero for structural reasons (module docstring)."""
-    P = _Params(fwd, None)
-    widths = P.widths
-    zero = np.zeros(sum(widths[l + 1] * (widths[l] + 1) for l in range(P.L)), dtype=bool)
-    for j in np.flatnonzero(~(np.asarray(fwd.samples) != 0).any(axis=0)):
-        zero[[P.w_index(1, i, int(j)) for i in range(widths[1])]] = True
-    never = set(fwd.never_positive()) if fwd.slope == 0 else set()
-    for l in range(1, P.L):
-        zero_out = ~(np.asarray(fwd.weights[l]) != 0).any(axis=0)
-        for i in range(widths[l]):
-            if zero_out[i] or (l, i) in never:
-                w0 = P.w_index(l, i, 0)
-                zero[w0:w0 + widths[l - 1]] = True
-                zero[P.b_index(l, i)] = True
-            if (l, i) in never:
-                zero[[P.w_index(l + 1, m, i) for m in range(widths[l + 1])]] = True
-    return zero
-
-
-def _rescaling_rank_mod_p(fwd: ExactForward, keep: np.ndarray, p: int) -> int:
-    """rank mod p of the rescaling directions restricted to the columns ``keep``."""
-    P = _Params(fwd, None)
-    neurons = [(l, i) for l in range(1, P.L) for i in range(P.widths[l])]
-    if not neurons:
-        return 0
-    R = np.zeros((len(neurons), sum(P.widths[l + 1] * (P.widths[l] + 1) for l in range(P.L))), dtype=np.int64)
-    for row, (l, i) in enumerate(neurons):
-        for c, v, sign, _ in P.coordinates(l, i):
-            R[row, c] = sign * v.numerator * pow(v.denominator, -1, p) % p
-    return rank_profile(R[:, keep], p, False).rank
 
 
 def functional_dimension(net: Network, X: Any, show_progress: Optional[bool] = None,
@@ -124,16 +90,14 @@ def functional_dimension(net: Network, X: Any, show_progress: Optional[bool] = N
     seconds["elimination"] = time.perf_counter() - t
     minor = _minor(prof, p, columns)
     t = time.perf_counter()
-    zero = zero_columns(fwd)
-    if free is not None:
-        zero = zero[free]  # the fixed parameters are not columns of J
-    keep = np.flatnonzero(~zero) if free is None else columns[~zero]
-    upper = len(keep) - _rescaling_rank_mod_p(fwd, keep, p)
-    reason = "rescaling kernel vectors and zero columns" if zero.any() else "d - h (rescalings)"
-    if upper == d - h:
-        reason = "d - h (rescalings)"
+    family = kernel_family(fwd, p, free)
+    upper = family.upper_bound
+    only_rescalings = not any(n for rule, n in family.counts.items() if rule != "rescaling")
+    reason = "d - h (rescalings)" if only_rescalings and upper == d - h else "kernel vectors (" + ", ".join(
+        f"{n} {rule.replace('_', ' ')}" for rule, n in family.counts.items() if n) + ")"
     seconds["upper_bound"] = time.perf_counter() - t
-    result = FuncDim(prof.rank, "lower_bound", upper, reason, d, h, n, k, minor, int(zero.sum()), seconds)
+    result = FuncDim(prof.rank, "lower_bound", upper, reason, d, h, n, k, minor,
+                     family.counts["zero_column"], seconds)
     if prof.rank == upper:
         result.status = "exact"
         return result
