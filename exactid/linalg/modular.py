@@ -337,13 +337,18 @@ def _solve_left_unit_upper(T: np.ndarray, B: np.ndarray, F: _Field) -> np.ndarra
 class _Elimination:
     """The recursion.  Pivot rows are written into ``out`` arrays given by the caller, in the
     column order ``cols`` + the other columns increasing: ``out[:r] = [T | F]`` with T unit
-    upper triangular.  Nodes whose pivot rows nobody needs lend one shared buffer to their
-    top half (it is free again once the bottom half has been reduced)."""
+    upper triangular.  Nodes whose pivot rows nobody needs let their top half write its pivot
+    rows over its own rows, so the recursion allocates no matrix-sized buffer.
+
+    ``out`` may therefore overlap ``W``: then ``out[k]`` is the row ``d >= 0`` rows above
+    ``W[k]`` (same columns), and every write to ``out[k]`` comes after the rows of ``W`` up to
+    ``W[k]`` have been read.  The top half's pivot rows ``out[:r1]`` lie above ``W[m1:]``, and
+    the bottom half's ``out[r1:, r1:]`` lies ``m1 - r1 + d`` rows above its ``W[m1:, r1:]`` (the
+    bottom half is a copy when the top pivots are not the leading columns)."""
 
     def __init__(self, F: _Field, bar, m: int, n: int):
         self.F = F
         self.bar = bar
-        self.shared = np.empty(min(m // 2, n) * n) if m > _LEAF_ROWS else np.empty(0)
 
     def leaf(self, W: np.ndarray, out: np.ndarray | None) -> tuple[list[int], list[int]]:
         """Row by row: reduce each row by the leaf's earlier pivot rows, pivot at its first nonzero.
@@ -390,7 +395,10 @@ class _Elimination:
         r = len(cols)
         if out is not None and r:
             out[:r, :w] = U[:r, :w] if _is_leading(cols) else U[:r, :w].take(cols + _complement(cols, w), axis=1)
-            F.product(U[:r, w:], W[:, w:], out[:r, w:])
+            if np.may_share_memory(out, W):  # the product reads rows of W that out[:r] overlaps
+                out[:r, w:] = F.product(U[:r, w:], W[:, w:])
+            else:
+                F.product(U[:r, w:], W[:, w:], out[:r, w:])
         return rows, cols
 
     def rowwise(self, W: np.ndarray, limit: int, U: np.ndarray) -> tuple[list[int], list[int], list[np.ndarray]]:
@@ -446,7 +454,7 @@ class _Elimination:
         if m <= _LEAF_ROWS:
             return self.leaf(W, out)
         m1 = m // 2
-        top = out if out is not None else self.shared[:min(m1, n) * n].reshape(min(m1, n), n)
+        top = out if out is not None else W[:min(m1, n)]
         rows1, cols1 = self.run(W[:m1], top)
         r1 = len(cols1)
         if r1 == n:  # every column has a pivot: the rows below are dependent
