@@ -15,6 +15,15 @@ earlier pivot rows, is nonzero.  That pivot is the first column on which the row
 independent of the rows above it, so the pivot rows are the row rank profile, the pivot
 columns are the column rank profile, and the minor on both is nonzero: one elimination gives
 the rank and a nonzero ``r x r`` minor.
+
+Leaves of the recursion (``_LEAF_ROWS`` rows) eliminate row by row on a window of leading
+columns, with an identity block appended that records each reduced row as a combination of
+the leaf's rows; one product applies that combination to all columns.  A row's multipliers
+read only pivot columns, so a row that pivots in the window pivots there on all columns too;
+a row zero on the window is dependent if its combination vanishes on all columns, and
+otherwise the leaf starts again on a window four times wider (at last on all columns), so the
+pivots are exactly those of the row-by-row elimination.  Reductions after a product and the
+conversion of integer input are fused by cache-sized chunks of rows.
 """
 
 from __future__ import annotations
