@@ -483,7 +483,7 @@ class _Elimination:
             _solve_unit_upper(X, top[:r1, :r1], self.F)
             self.F.mulsub(rest, X, top[:r1, r1:])
         del X
-        if not rest.any():  # the bottom rows depend on the top ones (tall matrices)
+        if not (rest[0].any() or rest.any()):  # the bottom rows depend on the top ones (tall matrices)
             self.bar.update(m - m1)
             return rows1, cols1
         rows2, cols2 = self.run(rest, None if out is None else out[r1:, r1:])
