@@ -78,6 +78,8 @@ def blocks(request, monkeypatch):
         monkeypatch.setattr(modular, "_LEAF_ROWS", 2)
         monkeypatch.setattr(modular, "_LEAF_TRIANGLE", 1)
         monkeypatch.setattr(modular, "_KMAX_CAP", 3)
+        monkeypatch.setattr(modular, "_LEAF_WINDOW", 1)
+        monkeypatch.setattr(modular, "_CHUNK_ENTRIES", 5)
     return request.param
 
 
@@ -318,3 +320,81 @@ def test_overwrite_reduces_in_place_and_agrees_with_nmod_mat():
         assert sub.rank() == prof.rank
     with pytest.raises(InputError):
         modular.rank_profile(np.array([[0.5, 1.0]]), 11, overwrite=True)
+
+
+class _NoBar:
+    def update(self, k):
+        pass
+
+
+def leaf_matrix(rng: np.random.Generator, p: int) -> np.ndarray:
+    """Leaf-sized residue matrices whose rows find no pivot in a leading window of columns:
+    zero, duplicated and dependent rows, and rows that are zero up to a column far right."""
+    m, n = int(rng.integers(1, 33)), int(rng.integers(1, 400))
+    A = rng.integers(-(p // 2), p // 2 + 1, (m, n))
+    kind = int(rng.integers(0, 5))
+    if kind == 0:  # rows zero left of a random column, some of them far right
+        for i in range(m):
+            if rng.random() < 0.6:
+                A[i, :int(rng.integers(0, n + 1))] = 0
+    elif kind == 1:  # few columns nonzero on the left: the window has little rank
+        A[:, :min(n, int(rng.integers(0, 300)))] *= rng.random((m, 1)) < 0.1
+    elif kind == 2:  # duplicated and zero rows
+        A[rng.integers(0, m, m // 2)] = A[rng.integers(0, m)]
+        A[rng.integers(0, m, m // 3)] = 0
+    elif kind == 3:  # low rank, dependent on the window, independent beyond it
+        k = min(m, int(rng.integers(1, 4)))
+        A = rng.integers(-3, 4, (m, k)) @ A[:k]
+        A[:, n // 2:] = rng.integers(-(p // 2), p // 2 + 1, (m, n - n // 2)) * (rng.random((m, 1)) < 0.3)
+    A[rng.random(m) < 0.1] = 0
+    return np.array([[x - p if x > p // 2 else x for x in row] for row in (A % p).tolist()],
+                    dtype=np.float64).reshape(m, n)
+
+
+def test_window_leaf_matches_the_row_by_row_leaf(monkeypatch):
+    """The windowed leaf gives the same pivots and the same pivot rows as the leaf on all columns,
+    and its fallbacks (rows with no pivot in the window) are taken."""
+    calls = {"window": 0, "widened": 0}
+    window_leaf = modular._Elimination.window_leaf
+
+    def counting(self, W, out, w):
+        got = window_leaf(self, W, out, w)
+        calls["window"] += 1
+        calls["widened"] += got is None
+        return got
+
+    monkeypatch.setattr(modular._Elimination, "window_leaf", counting)
+    rng = np.random.default_rng(44)
+    for trial in range(300):
+        p = PRIMES[trial % len(PRIMES)]
+        F = modular._Field(p)
+        W = leaf_matrix(rng, p)
+        m, n = W.shape
+        results = []
+        for window in (modular._LEAF_WINDOW if trial % 2 else 1, 1 << 30):
+            monkeypatch.setattr(modular, "_LEAF_WINDOW", window)
+            out = np.full((min(m, n), n), np.nan)
+            rows, cols = modular._Elimination(F, _NoBar(), m, n).leaf(W.copy(), out)
+            results.append((rows, cols, out[:len(rows)] % p))
+        (rows, cols, U), (rows0, cols0, U0) = results
+        assert (rows, cols) == (rows0, cols0)
+        assert np.array_equal(U, U0)
+        greedy = greedy_profile(W.astype(np.int64), p) if n <= 60 else None
+        if greedy is not None:
+            assert (tuple(rows), tuple(sorted(cols))) == greedy
+        check_profile(W.astype(np.int64), p, RankProfile(len(rows), tuple(rows), tuple(sorted(cols))))
+    assert calls["widened"] > 20 and calls["window"] - calls["widened"] > 50
+
+
+def test_pivots_right_of_the_window_through_the_recursion():
+    rng = np.random.default_rng(9)
+    p = PRIME_MAX
+    for m, n in [(100, 500), (64, 300), (150, 150)]:
+        A = rng.integers(0, p, (m, n))
+        A[::3, :n - 5] = 0  # every third row pivots in the last columns
+        A[1::7] = A[0]  # duplicated rows
+        A[5::11] = 0
+        prof = rank_profile(A, p)
+        check_profile(A, p, prof)
+        if m <= 64:
+            assert (prof.rows, prof.cols) == greedy_profile(A, p)

@@ -15,6 +15,15 @@ earlier pivot rows, is nonzero.  That pivot is the first column on which the row
 independent of the rows above it, so the pivot rows are the row rank profile, the pivot
 columns are the column rank profile, and the minor on both is nonzero: one elimination gives
 the rank and a nonzero ``r x r`` minor.
+
+Leaves of the recursion (``_LEAF_ROWS`` rows) eliminate row by row on a window of leading
+columns, with an identity block appended that records each reduced row as a combination of
+the leaf's rows; one product applies that combination to all columns.  A row's multipliers
+read only pivot columns, so a row that pivots in the window pivots there on all columns too;
+a row zero on the window is dependent if its combination vanishes on all columns, and
+otherwise the leaf starts again on a window four times wider (at last on all columns), so the
+pivots are exactly those of the row-by-row elimination.  Reductions after a product and the
+conversion of integer input are fused by cache-sized chunks of rows.
 """
 
 from __future__ import annotations
@@ -38,12 +47,16 @@ _EXACT = float(1 << 53)
 #: Leaf sizes of the recursions (rows eliminated one by one; triangular blocks inverted).
 _LEAF_ROWS = 32
 _LEAF_TRIANGLE = 64
+#: Narrowest column window on which a leaf looks for its pivots first.
+_LEAF_WINDOW = 64
 #: Inputs with at least this many entries show progress on an interactive stderr.
 _PROGRESS_ENTRIES = 4_000_000
 #: Cap on the inner dimension of one exact product (lowered by tests to exercise the chunking).
 _KMAX_CAP = 1 << 30
 #: Entries of the buffer that receives one block of a product (32 MiB).
 _BLOCK_ENTRIES = 1 << 22
+#: Entries of one chunk of a fused elementwise reduction (256 KiB, within the L2 cache).
+_CHUNK_ENTRIES = 1 << 15
 #: Products of fewer multiply-adds run on one BLAS thread (see ``_BlasThreads``).
 _THREADED_WORK = 1 << 27
 
@@ -185,12 +198,25 @@ class _Field:
             self._buffer = np.empty(rows * cols)
         return self._buffer[:rows * cols].reshape(rows, cols)
 
-    def reduce_rows(self, a: np.ndarray) -> None:
-        """:meth:`reduce` by blocks of rows, through the reusable buffer."""
-        step = max(1, _BLOCK_ENTRIES // max(a.shape[1], 1))
+    def reduce_rows(self, a: np.ndarray, sub: np.ndarray | None = None, src: np.ndarray | None = None) -> None:
+        """:meth:`reduce` of ``a`` (or of ``a - sub``; or of ``src`` cast into ``a``) in place.
+
+        Fused by chunks of rows small enough for the cache (``_CHUNK_ENTRIES``): each entry
+        goes through memory once instead of once per elementwise pass.
+        """
+        step = max(1, _CHUNK_ENTRIES // max(a.shape[1], 1))
+        q = np.empty(min(a.shape[0], step) * a.shape[1])
         for i in range(0, a.shape[0], step):
             block = a[i:i + step]
-            self.reduce(block, self.scratch(*block.shape))
+            t = q[:block.size].reshape(block.shape)
+            if src is not None:
+                np.copyto(block, src[i:i + step], casting="unsafe")  # exact: integers below 2^53
+            if sub is not None:
+                block -= sub[i:i + step]
+            np.multiply(block, self.pinv, out=t)
+            np.rint(t, out=t)
+            t *= self.fp
+            block -= t
 
     def mulsub(self, c: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
         """``c <- c - a @ b (mod p)`` in place, exactly (chunks of the inner dimension).
@@ -209,9 +235,17 @@ class _Field:
                 big = (e - i) * a_s.shape[1] * n >= _THREADED_WORK
                 with self.threads.all() if big and self.threads else nullcontext():
                     np.matmul(a_s[i:e], b_s, out=tmp)
-                block = c[i:e]
-                block -= tmp
-                self.reduce(block, tmp)
+                self.reduce_rows(c[i:e], sub=tmp)
+
+    def product(self, a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """``a @ b (mod p)``, exactly (chunks of the inner dimension), into ``out`` or a new array."""
+        if out is None:
+            out = np.empty((a.shape[0], b.shape[1]))
+        np.matmul(a[:, :self.kmax], b[:self.kmax], out=out)
+        self.reduce_rows(out)
+        if a.shape[1] > self.kmax:
+            self.mulsub(out, -a[:, self.kmax:], b[self.kmax:])
+        return out
 
     def inverse(self, x: float) -> float:
         """Balanced inverse of a nonzero residue."""
@@ -244,8 +278,8 @@ def _to_residues(A, F: _Field, what: str = "matrix", overwrite: bool = False) ->
     if kind == "b":
         return A.astype(np.float64)
     if kind in "iu" and A.size and int(A.max()) <= F.xmax and int(A.min()) >= -F.xmax:
-        out = A.astype(np.float64)  # exact: integers below 2^53
-        F.reduce_rows(out)
+        out = np.empty(A.shape)
+        F.reduce_rows(out, src=A)
         return out
     if kind in "iu":
         out = np.remainder(A, p).astype(np.float64)
@@ -312,34 +346,95 @@ def _solve_left_unit_upper(T: np.ndarray, B: np.ndarray, F: _Field) -> np.ndarra
 class _Elimination:
     """The recursion.  Pivot rows are written into ``out`` arrays given by the caller, in the
     column order ``cols`` + the other columns increasing: ``out[:r] = [T | F]`` with T unit
-    upper triangular.  Nodes whose pivot rows nobody needs lend one shared buffer to their
-    top half (it is free again once the bottom half has been reduced)."""
+    upper triangular.  Nodes whose pivot rows nobody needs let their top half write its pivot
+    rows over its own rows, so the recursion allocates no matrix-sized buffer.
+
+    ``out`` may therefore overlap ``W``: then ``out[k]`` is the row ``d >= 0`` rows above
+    ``W[k]`` (same columns), and every write to ``out[k]`` comes after the rows of ``W`` up to
+    ``W[k]`` have been read.  The top half's pivot rows ``out[:r1]`` lie above ``W[m1:]``, and
+    the bottom half's ``out[r1:, r1:]`` lies ``m1 - r1 + d`` rows above its ``W[m1:, r1:]`` (the
+    bottom half is a copy when the top pivots are not the leading columns)."""
 
     def __init__(self, F: _Field, bar, m: int, n: int):
         self.F = F
         self.bar = bar
-        self.shared = np.empty(min(m // 2, n) * n) if m > _LEAF_ROWS else np.empty(0)
 
     def leaf(self, W: np.ndarray, out: np.ndarray | None) -> tuple[list[int], list[int]]:
-        """Row by row: reduce each row by the leaf's earlier pivot rows, pivot at its first nonzero."""
+        """Row by row: reduce each row by the leaf's earlier pivot rows, pivot at its first nonzero.
+
+        The rows are first eliminated on a window of leading columns (see :meth:`window_leaf`);
+        when that cannot decide, on a window four times wider, and at last on all columns.
+        """
+        m, n = W.shape
+        w = max(2 * m, _LEAF_WINDOW)
+        while w < n:
+            got = self.window_leaf(W, out, w)
+            if got is not None:
+                self.bar.update(m)
+                return got
+            w *= 4
+        U = np.empty((min(m, n), n)) if out is None else out
+        rows, cols, _ = self.rowwise(W, n, U)
+        self.bar.update(m)
+        if out is not None and not _is_leading(cols):
+            out[:len(cols)] = out[:len(cols)].take(cols + _complement(cols, n), axis=1)
+        return rows, cols
+
+    def window_leaf(self, W: np.ndarray, out: np.ndarray | None, w: int):
+        """The leaf on the first ``w > m`` columns, applied to all columns by one product.
+
+        Row by row on ``[W[:, :w] | I]``: each row is reduced by the earlier pivot rows and
+        pivots at its first nonzero among the ``w`` window columns, and the identity part
+        records each reduced row as a combination ``c @ W``.  A row's multipliers only read
+        pivot columns, all in the window, so they are those of the elimination on all columns;
+        a row that pivots in the window pivots there on all columns too.  A row that is zero on
+        the window (deferred) is dependent only if ``c @ W`` is zero on all columns: when one is
+        not, it would pivot right of the window, and ``None`` tells the caller to widen it.
+        Otherwise the pivot rows are ``C @ W`` (one product, one reduction).
+        """
         F = self.F
         m, n = W.shape
-        U = np.empty((min(m, n), n)) if out is None else out
-        Tinv = np.empty((min(m, n), min(m, n)))  # inverse of U[:, pivots], unit upper triangular
+        aug = np.zeros((m, w + m))
+        aug[:, :w] = W[:, :w]
+        np.fill_diagonal(aug[:, w:], 1.0)
+        U = np.empty((m, w + m))
+        rows, cols, deferred = self.rowwise(aug, w, U)
+        if deferred and F.product(np.array(deferred)[:, w:], W[:, w:]).any():
+            return None
+        r = len(cols)
+        if out is not None and r:
+            out[:r, :w] = U[:r, :w] if _is_leading(cols) else U[:r, :w].take(cols + _complement(cols, w), axis=1)
+            if np.may_share_memory(out, W):  # the product reads rows of W that out[:r] overlaps
+                out[:r, w:] = F.product(U[:r, w:], W[:, w:])
+            else:
+                F.product(U[:r, w:], W[:, w:], out[:r, w:])
+        return rows, cols
+
+    def rowwise(self, W: np.ndarray, limit: int, U: np.ndarray) -> tuple[list[int], list[int], list[np.ndarray]]:
+        """Rows of ``W`` one by one, reduced by the earlier pivot rows; a row pivots at its first
+        nonzero among the first ``limit`` columns and is written, normalized, to ``U``.  Returns
+        the pivot rows, their pivot columns, and the reduced rows that are zero on those columns
+        (only when ``limit`` is below the width)."""
+        F = self.F
+        m, n = W.shape
+        Tinv = np.empty((min(m, limit), min(m, limit)))  # inverse of U[:, pivots], unit upper triangular
         rows: list[int] = []
         cols: list[int] = []
+        deferred: list[np.ndarray] = []
         for i in range(m):
             row = W[i]
             k = len(cols)
-            if k == n:
+            if k == limit:  # every column has a pivot: the rows below are dependent
                 break
             if k:
                 x = row[cols] @ Tinv[:k, :k]
                 F.reduce(x)
                 row = row - x @ U[:k]
                 F.reduce(row)
-            nz = np.flatnonzero(row)
+            nz = np.flatnonzero(row[:limit])
             if nz.size == 0:
+                if limit < n:
+                    deferred.append(row)
                 continue
             j = int(nz[0])
             row = row * F.inverse(row[j])
@@ -353,10 +448,7 @@ class _Elimination:
             U[k] = row
             rows.append(i)
             cols.append(j)
-        self.bar.update(m)
-        if out is not None and not _is_leading(cols):
-            out[:len(cols)] = out[:len(cols)].take(cols + _complement(cols, n), axis=1)
-        return rows, cols
+        return rows, cols, deferred
 
     def run(self, W: np.ndarray, out: np.ndarray | None = None) -> tuple[list[int], list[int]]:
         """Pivot rows of ``W`` (increasing) and their pivot columns; ``W`` is overwritten.
@@ -371,7 +463,7 @@ class _Elimination:
         if m <= _LEAF_ROWS:
             return self.leaf(W, out)
         m1 = m // 2
-        top = out if out is not None else self.shared[:min(m1, n) * n].reshape(min(m1, n), n)
+        top = out if out is not None else W[:min(m1, n)]
         rows1, cols1 = self.run(W[:m1], top)
         r1 = len(cols1)
         if r1 == n:  # every column has a pivot: the rows below are dependent
@@ -391,7 +483,7 @@ class _Elimination:
             _solve_unit_upper(X, top[:r1, :r1], self.F)
             self.F.mulsub(rest, X, top[:r1, r1:])
         del X
-        if not rest.any():  # the bottom rows depend on the top ones (tall matrices)
+        if not (rest[0].any() or rest.any()):  # the bottom rows depend on the top ones (tall matrices)
             self.bar.update(m - m1)
             return rows1, cols1
         rows2, cols2 = self.run(rest, None if out is None else out[r1:, r1:])
