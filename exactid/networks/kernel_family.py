@@ -243,7 +243,7 @@ def kernel_family(fwd: ExactForward, p: int, free: Optional[np.ndarray] = None,
     live = live_samples(fwd)
     counts = dict.fromkeys(RULES, 0)
     vectors: Optional[list] = [] if keep_vectors else None
-    unit = np.zeros(D, dtype=bool)
+    zero_column = np.zeros(D, dtype=bool)
     blocks: list[tuple[np.ndarray, np.ndarray]] = []  # (columns, rref of the block's null space mod p)
     rank = 0
     for l in range(1, L + 1):
@@ -257,7 +257,7 @@ def kernel_family(fwd: ExactForward, p: int, free: Optional[np.ndarray] = None,
             M = rows[np.unique(inv[live[l - 1][:, i]])][:, local]
             zero = ~np.any(M != 0, axis=0) if M.shape[0] else np.ones(len(local), dtype=bool)
             for c in cols[local[zero]]:
-                unit[c] = True
+                zero_column[c] = True
                 counts["zero_column"] += 1
                 if vectors is not None:
                     vectors.append(("zero_column", {int(c): Fraction(1)}))
@@ -285,7 +285,7 @@ def kernel_family(fwd: ExactForward, p: int, free: Optional[np.ndarray] = None,
         nonzero = np.asarray(num != 0)
         for R in _input_groups(nonzero, widths[l]):
             cols = np.array([offsets[l - 1][0] + i * widths[l - 1] + j for i in range(widths[l]) for j in R])
-            local = np.flatnonzero(free[cols] & ~unit[cols])  # (i, j) in the order i * len(R) + position of j
+            local = np.flatnonzero(free[cols] & ~zero_column[cols])  # (i, j) in the order i * len(R) + position of j
             act = np.flatnonzero(nonzero[:, R].any(axis=1))
             if not len(local) or not len(act):
                 continue
@@ -345,7 +345,7 @@ def kernel_family(fwd: ExactForward, p: int, free: Optional[np.ndarray] = None,
             coef = R[:, cols[pivots]]
             R[:, cols] = (R[:, cols] - coef @ E) % p if (p - 1) ** 2 * len(E) < 1 << 62 else \
                 np.array((R[:, cols].astype(object) - coef.astype(object) @ E.astype(object)) % p, dtype=np.int64)
-        keep = np.flatnonzero(free & ~unit)
+        keep = np.flatnonzero(free & ~zero_column)
         rank += rank_profile(R[:, keep], p, False).rank
-    rank += int(unit.sum())
+    rank += int(zero_column.sum())
     return KernelFamily(int(free.sum()), p, rank, counts, vectors)
