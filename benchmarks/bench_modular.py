@@ -120,8 +120,8 @@ def main() -> None:
              f"{', '.join(f'{g:.1f}' for g in gemm_all)}); efficiency = elimination flops / time / that. "
              f"BLAS: {blas_info()}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}, "
              f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', 'unset')}. "
-             f"Load before: `{load_before}`; after: `{load_after}` (2 cores shared with other jobs: "
-             f"timings are noisy and the matmul rate is far below the idle machine's).")
+             f"Load before: `{load_before}`; after: `{load_after}` (2 cores: a load above 2 means other jobs "
+             f"shared them, and the times and the matmul rate suffer alike).")
     text = write_table(args.output, "Rank modulo a prime: float64-BLAS elimination vs nmod_mat",
                        ["case", "rank", "exactid (median)", "nmod_mat", "speed-up", "fraction of matmul"],
                        rows, notes)
