@@ -177,6 +177,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-pyfaust", action="store_true")
     parser.add_argument("--quick", action="store_true", help="N = 1024 only, fewer Adam iterations")
+    parser.add_argument("--sizes", default="1024,2048,4096", help="square dyadic sizes against pyfaust")
+    parser.add_argument("--float-only", action="store_true",
+                        help="only the pyfaust comparison, written to results/kronecker-pyfaust.md")
     parser.add_argument("--threads", choices=("1", "blas"), default="blas",
                         help="1: every tool single-threaded; blas: BLAS threads as the environment sets them")
     args = parser.parse_args()
@@ -194,9 +197,9 @@ def main() -> None:
 
     rows = ["| architecture, input | exactid kronecker (right comb) | exactid butterfly (balanced) | pyfaust 3.41.0 bbtree "
             "| pyfaust / kronecker | planted error | C_β · planted |", "| --- | --- | --- | --- | --- | --- | --- |"]
-    sizes = (1024,) if args.quick else (1024, 2048, 4096)
+    sizes = (1024,) if args.quick else tuple(int(v) for v in args.sizes.split(","))
     cases = [(f"butterfly:{N}", snr) for N in sizes for snr in ("20", "40")]
-    if not args.quick:
+    if not args.quick and 4096 in sizes:
         cases.append(("butterfly:4096", "dft"))
     for name, snr in cases:
         extra = ("warm",) if snr == "dft" else ()
@@ -221,6 +224,12 @@ def main() -> None:
                     f"{k['planted']:.2e} | {bound} (C = {k['constant']:.3g}) |")
         print(rows[-1], flush=True)
     lines += ["## Float: square dyadic butterflies against pyfaust\n", "\n".join(rows) + "\n"]
+    if args.float_only:
+        path = RESULTS.replace("kronecker.md", "kronecker-pyfaust.md")
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write("\n".join(lines + [f"Load at end: `{load()}`.\n"]))
+        print(f"\nwritten to {path}")
+        return
 
     rows = ["| architecture, input | exactid kronecker (right comb) | Adam (numpy) | Adam / exactid time "
             "| planted error | C_β · planted |", "| --- | --- | --- | --- | --- | --- |"]
