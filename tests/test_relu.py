@@ -26,7 +26,6 @@ from exactid.networks.pathlifting import (alpha_matrix, gram_matrix, lifting_ide
 from exactid.networks.relu import (DEFAULT_PRIME, as_samples, forward, forward_float, jacobian_exact, jacobian_float,
                                    jacobian_mod_p, network_from_vector, parameter_name, parameter_offsets, parameter_vector,
                                    random_network, random_samples)
-from exactid.networks.shallow import analyze_shallow
 
 ARCHS = [[2, 3, 1], [3, 4, 3, 2], [2, 2, 2, 2, 2], [3, 2]]
 
@@ -37,24 +36,9 @@ def small(widths, n, seed=1):
 
 def sympy_jacobian_rank(net: Network, X) -> int:
     """Independent oracle: differentiate the symbolic network with SymPy, substitute, take the rank."""
-    theta = parameter_vector(net)
-    syms = sympy.symbols(f"t0:{len(theta)}")
-    widths = net.widths
-    rows = []
-    for s in range(X.nrows()):
-        h = [sympy.Rational(int(X[s, j].p), int(X[s, j].q)) for j in range(widths[0])]
-        pos = 0
-        for l in range(len(widths) - 1):
-            W = [[syms[pos + i * widths[l] + j] for j in range(widths[l])] for i in range(widths[l + 1])]
-            pos += widths[l + 1] * widths[l]
-            b = [syms[pos + i] for i in range(widths[l + 1])]
-            pos += widths[l + 1]
-            z = [sum(W[i][j] * h[j] for j in range(widths[l])) + b[i] for i in range(widths[l + 1])]
-            h = [sympy.Max(0, zi) for zi in z] if l < len(widths) - 2 else z
-        rows.extend(h)
-    values = {sym: sympy.Rational(int(t.p), int(t.q)) for sym, t in zip(syms, theta)}
-    J = sympy.Matrix(rows).jacobian(sympy.Matrix(syms)).subs(values)
-    return J.rank()
+    from test_relu_pipeline import rows_of, sympy_jacobian
+
+    return sympy_jacobian(net, rows_of(X)).rank()
 
 
 @pytest.mark.parametrize("widths", [ARCHS[0], ARCHS[2]])
